@@ -1,0 +1,122 @@
+"""Turn raw bytes from the wire into an event, or say in words what is wrong and where."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from events.envelope import EVENT_MODELS, SCHEMA_VERSION, EnvelopeBase
+
+#: Bodies larger than this are refused whole (256 KiB).
+MAX_BODY_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class ContractViolation(Exception):
+    """Why a body is not a valid event; `reason` is meant for a human."""
+
+    reason: str
+    event_id: str | None = None
+    type: str | None = None
+    shop_id: str | None = None
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(body)"
+
+
+def _describe(error: ErrorDetails) -> str:
+    where = _path(tuple(error["loc"]))
+    message = error["msg"]
+    if error["type"] == "missing":
+        return f"{where}: required field is missing"
+    if error["type"] not in ("missing",) and "input" in error and not isinstance(
+        error["input"], dict | list
+    ):
+        shown = json.dumps(error["input"], default=str, ensure_ascii=False)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        return f"{where}: {message} (got {shown})"
+    return f"{where}: {message}"
+
+
+def describe_validation_error(error: ValidationError, limit: int = 10) -> str:
+    """All field problems of one body, joined; at most `limit` listed."""
+    details = error.errors(include_url=False)
+    parts = [_describe(detail) for detail in details[:limit]]
+    if len(details) > limit:
+        parts.append(f"and {len(details) - limit} more")
+    return "; ".join(parts)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def parse_event(body: bytes) -> EnvelopeBase:
+    """Validate one wire body against the contract.
+
+    Returns:
+        The typed event (a subclass of :class:`EnvelopeBase` chosen by `type`).
+
+    Raises:
+        ContractViolation: the body is too large, not JSON, not an envelope,
+            of an unknown type or version, or has a field of the wrong shape.
+    """
+    if len(body) > MAX_BODY_BYTES:
+        raise ContractViolation(
+            f"body is {len(body)} bytes, over the limit of {MAX_BODY_BYTES} bytes (256 KiB)"
+        )
+    try:
+        document = json.loads(body)
+    except UnicodeDecodeError as exc:
+        raise ContractViolation(f"not JSON: body is not UTF-8 text ({exc.reason})") from exc
+    except json.JSONDecodeError as exc:
+        raise ContractViolation(
+            f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
+    if not isinstance(document, dict):
+        raise ContractViolation(
+            f"not an envelope: expected a JSON object, got {type(document).__name__}"
+        )
+    event_id, event_type, shop_id = (
+        _text(document.get("event_id")),
+        _text(document.get("type")),
+        _text(document.get("shop_id")),
+    )
+    context = {"event_id": event_id, "type": event_type, "shop_id": shop_id}
+    if "type" not in document:
+        raise ContractViolation("not an envelope: required field `type` is missing", **context)
+    if event_type not in EVENT_MODELS:
+        shown = json.dumps(document.get("type"), ensure_ascii=False)[:80]
+        raise ContractViolation(
+            f"unknown event type {shown}; version {SCHEMA_VERSION} knows "
+            + ", ".join(EVENT_MODELS),
+            **context,
+        )
+    version = document.get("schema_version")
+    if "schema_version" in document and version != SCHEMA_VERSION:
+        raise ContractViolation(
+            f"unsupported schema_version {json.dumps(version)}; this system reads "
+            f"version {SCHEMA_VERSION}",
+            **context,
+        )
+    try:
+        return EVENT_MODELS[event_type].model_validate(document)
+    except ValidationError as exc:
+        raise ContractViolation(
+            f"invalid {event_type}: {describe_validation_error(exc)}", **context
+        ) from exc
