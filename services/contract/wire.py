@@ -1,0 +1,36 @@
+"""The publishing side of the wire contract (SPEC section 3), as the documents state it."""
+
+from __future__ import annotations
+
+from events import EXCHANGE, MAX_BODY_BYTES
+
+EXCHANGE_TYPE = "topic"
+CONTENT_TYPE = "application/json"
+#: AMQP delivery mode of a persistent message.
+PERSISTENT = 2
+DEAD_LETTER_QUEUE = "aftersale.dead-letter"
+ERROR_HEADER = "x-aftersale-error"
+DEFAULT_HOST = "localhost:5672"
+DEFAULT_VHOST = "/"
+BODY_LIMIT_TEXT = f"{MAX_BODY_BYTES // 1024} KiB ({MAX_BODY_BYTES} bytes)"
+
+#: The contract in a few sentences, shared by the AsyncAPI document and the README.
+RULES: tuple[str, ...] = (
+    f"publish to the exchange `{EXCHANGE}` (type `{EXCHANGE_TYPE}`, durable) with the "
+    "event's `type` as routing key;",
+    f"make messages persistent (delivery mode {PERSISTENT}) with content type `{CONTENT_TYPE}`;",
+    "set the AMQP `message_id` to the envelope's `event_id` (unique per shop, 1–128 characters);",
+    f"send one JSON envelope (UTF-8) per message, at most {BODY_LIMIT_TEXT};",
+    'write money as a decimal string such as "1234.50", never a JSON number, and every '
+    "time with a zone offset (`2026-11-23T10:15:00+01:00`);",
+    "unknown extra fields are kept in the event log and otherwise ignored.",
+)
+
+DEAD_LETTER_TEXT = (
+    "Bad input (not JSON, not an envelope, an unknown type, a field of the wrong type, a "
+    f"body over {MAX_BODY_BYTES // 1024} KiB) goes to the dead-letter queue "
+    f"`{DEAD_LETTER_QUEUE}` with a header `{ERROR_HEADER}` that says in words what is wrong "
+    "and where; the original body is kept byte for byte. An event about an order or ticket "
+    "not yet known is retried for a while (events may arrive out of order) before it is "
+    "dead-lettered."
+)
