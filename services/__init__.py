@@ -1,0 +1,1 @@
+"""aftersale services: the workers and their shared runtime."""

@@ -1,0 +1,1 @@
+"""Shared runtime: settings, logging, storage, policies."""
