@@ -1,0 +1,1 @@
+"""The `aftersale` command line."""

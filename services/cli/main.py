@@ -1,0 +1,76 @@
+"""`aftersale`: run the system, publish events, manage the store and the contract."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from services.cli.publish import publish
+from services.cli.up import ingest, up
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """After-sales customer care for online shops, on RabbitMQ.
+
+    \b
+    Start everything on the embedded defaults (local RabbitMQ, SQLite):
+        aftersale up
+    Publish events from a JSON Lines file (or - for standard input):
+        aftersale publish events.jsonl
+
+    Configuration comes from AFTERSALE_* environment variables (see README).
+    """
+
+
+@cli.group()
+def db() -> None:
+    """The store (SQLite by default, PostgreSQL in production)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the store at AFTERSALE_DATABASE_URL to the latest schema."""
+    from services.runtime.settings import load_settings, redact_url
+    from services.runtime.store.migrate import upgrade
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    click.echo(f"store at {redact_url(settings.database_url)} is up to date")
+
+
+@cli.group()
+def schemas() -> None:
+    """The event contract as JSON Schema and AsyncAPI."""
+
+
+@schemas.command("export")
+@click.option(
+    "--to",
+    "target",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("schemas"),
+    show_default=True,
+    help="Folder to write into.",
+)
+def schemas_export(target: Path) -> None:
+    """Write one JSON Schema per event type and schemas/asyncapi.yaml."""
+    from services.contract.export import export_schemas
+
+    written = export_schemas(target)
+    click.echo(f"wrote {len(written)} files into {target}/")
+
+
+cli.add_command(up)
+cli.add_command(ingest)
+cli.add_command(publish)
+
+
+def main() -> None:
+    cli(prog_name="aftersale")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""`aftersale up` (everything, supervised) and `aftersale ingest` (the ingest alone)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from services.runtime.amqp import BrokerUnreachable, connect
+from services.runtime.logging import configure_logging
+from services.runtime.policies import PolicyError, load_policies
+from services.runtime.settings import Settings, load_settings, redact_url
+
+
+def _fail(message: str) -> None:
+    click.echo(f"aftersale: {message}", err=True)
+    sys.exit(1)
+
+
+def preflight(settings: Settings) -> None:
+    """Check what a start needs, failing with one clear line each."""
+    try:
+        load_policies(settings.policies)
+    except PolicyError as exc:
+        _fail(f"bad policies file: {exc}")
+    except OSError as exc:
+        _fail(f"cannot read the policies file {settings.policies}: {exc.strerror}")
+    try:
+        connect(settings.amqp_url).close()
+    except BrokerUnreachable as exc:
+        _fail(str(exc))
+
+
+def prepare_store(settings: Settings) -> None:
+    """Migrate the store to the latest schema (an empty one is created)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from services.runtime.store.migrate import upgrade
+
+    try:
+        upgrade(settings.database_url)
+    except SQLAlchemyError as exc:
+        _fail(
+            f"cannot prepare the store at {redact_url(settings.database_url)}: "
+            f"{str(exc.orig if hasattr(exc, 'orig') else exc).strip().splitlines()[0]}"
+        )
+
+
+@click.command()
+def up() -> None:
+    """Run everything on this machine: the ingest and the workers, supervised.
+
+    Migrates the store first. Stops cleanly on Ctrl-C or SIGTERM: batches in
+    hand are finished, the rest goes back to the queue.
+    """
+    from services.cli.supervisor import Supervisor, default_programs
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    preflight(settings)
+    prepare_store(settings)
+    supervisor = Supervisor(default_programs())
+    sys.exit(supervisor.run())
+
+
+@click.command()
+def ingest() -> None:
+    """Run the ingest alone (validate, de-duplicate, record, dispatch)."""
+    from services.ingest.runner import run_ingest, stop_on_signals
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    preflight(settings)
+    stop = stop_on_signals()
+    try:
+        run_ingest(settings, stop)
+    except BrokerUnreachable as exc:
+        _fail(str(exc))

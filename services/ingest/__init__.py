@@ -1,0 +1,1 @@
+"""Ingest: validate → de-duplicate → record → dispatch, then ack."""

@@ -1,0 +1,246 @@
+"""Decide and record one batch of deliveries in a single store transaction.
+
+The outcome says what the consumer must publish (dispatches, dead letters,
+retries) before it acks. Nothing is published here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import structlog
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import InterfaceError as DBInterfaceError
+from sqlalchemy.orm import Session, sessionmaker
+
+from events import ContractViolation, EnvelopeBase, parse_event
+from services.ingest.delivery import Delivery
+from services.ingest.parents import parent_of
+from services.ingest.projection import apply_event, parent_exists
+from services.ingest.retry import GiveUp, plan_retry
+from services.runtime.policies import PolicyBook
+from services.runtime.store.event_log import EventKey, find_recorded, record_event
+from services.runtime.store.models import EventRecord
+from services.runtime.topology import RETRY_STEPS_SECONDS
+
+log = structlog.get_logger("aftersale.ingest")
+
+#: Errors that mean "the store is away", not "this event is bad": retry the batch.
+STORE_UNAVAILABLE = (OperationalError, DBInterfaceError)
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    record_id: int
+    shop_id: str
+    event_id: str
+    type: str
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    delivery: Delivery
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Retry:
+    delivery: Delivery
+    step_seconds: int
+    attempt: int
+    first_seen: datetime
+
+
+@dataclass
+class BatchOutcome:
+    dispatches: list[Dispatch] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    retries: list[Retry] = field(default_factory=list)
+    duplicates: int = 0
+    recorded: int = 0
+
+
+@dataclass(frozen=True)
+class _Valid:
+    delivery: Delivery
+    event: EnvelopeBase
+
+
+def _classify(deliveries: Sequence[Delivery], outcome: BatchOutcome) -> list[_Valid]:
+    valid: list[_Valid] = []
+    for delivery in deliveries:
+        try:
+            valid.append(_Valid(delivery, parse_event(delivery.body)))
+        except ContractViolation as violation:
+            code = _code(violation.reason)
+            outcome.dead_letters.append(DeadLetter(delivery, code, violation.reason))
+            log.warning(
+                "event rejected",
+                reason=violation.reason,
+                code=code,
+                event_id=violation.event_id,
+                type=violation.type,
+                shop_id=violation.shop_id,
+                routing_key=delivery.original_routing_key,
+            )
+    return valid
+
+
+def _code(reason: str) -> str:
+    for prefix, code in (
+        ("body is", "too_large"),
+        ("not JSON", "not_json"),
+        ("not an envelope", "not_envelope"),
+        ("unknown event type", "unknown_type"),
+        ("unsupported schema_version", "unsupported_version"),
+    ):
+        if reason.startswith(prefix):
+            return code
+    return "invalid"
+
+
+def _record_one(
+    session: Session,
+    item: _Valid,
+    seen: dict[EventKey, EventRecord],
+    policies: PolicyBook,
+    now: datetime,
+    outcome: BatchOutcome,
+) -> None:
+    event, delivery = item.event, item.delivery
+    key = (event.shop_id, event.event_id)
+    existing = seen.get(key)
+    if existing is not None:
+        outcome.duplicates += 1
+        if existing.dispatched_at is None and existing.id is not None:
+            outcome.dispatches.append(Dispatch(existing.id, *key, existing.type))
+        return
+    parent = parent_of(event)
+    if parent is not None and not parent_exists(session, event.shop_id, parent.kind, parent.id):
+        first_seen = delivery.first_seen(default=now)
+        wait = policies.for_shop(event.shop_id).ingest.wait_for_parent
+        plan = plan_retry(
+            first_seen=first_seen,
+            now=now,
+            wait_for_parent=wait,
+            attempt=delivery.attempt,
+            steps_seconds=RETRY_STEPS_SECONDS,
+        )
+        if isinstance(plan, GiveUp):
+            reason = (
+                f"unknown {parent.describe()} of shop {event.shop_id!r}: {event.type} "
+                f"waited {int(plan.waited.total_seconds())}s (ingest.wait_for_parent) "
+                f"and the {parent.kind} never arrived"
+            )
+            outcome.dead_letters.append(DeadLetter(delivery, "unknown_parent", reason))
+        else:
+            outcome.retries.append(Retry(delivery, plan.step_seconds, plan.attempt, first_seen))
+        return
+    with session.begin_nested():
+        order_id, ticket_id = apply_event(session, event, now)
+        row = record_event(
+            session,
+            shop_id=event.shop_id,
+            event_id=event.event_id,
+            type=event.type,
+            occurred_at=event.occurred_at,
+            received_at=now,
+            body=delivery.body,
+            order_id=order_id,
+            ticket_id=ticket_id,
+        )
+        session.flush()
+    seen[key] = row
+    outcome.recorded += 1
+    outcome.dispatches.append(Dispatch(row.id, event.shop_id, event.event_id, event.type))
+
+
+def record_batch(
+    deliveries: Sequence[Delivery],
+    sessions: sessionmaker[Session],
+    policies: PolicyBook,
+    clock: Callable[[], datetime],
+) -> BatchOutcome:
+    """Validate, de-duplicate, check parents and record a batch; one commit.
+
+    A unique-key clash with another ingest process makes the batch fall back to
+    one transaction per event. Store outages propagate (the caller requeues).
+    """
+    rejected = BatchOutcome()
+    valid = _classify(deliveries, rejected)
+    if not valid:
+        return rejected
+    now = clock()
+    outcome = BatchOutcome(dead_letters=list(rejected.dead_letters))
+    try:
+        with sessions.begin() as session:
+            _record_all(session, valid, policies, now, outcome)
+        return _unique_dispatches(outcome)
+    except IntegrityError:
+        log.info("batch clashed with a concurrent ingest; recording one by one")
+    outcome = BatchOutcome(dead_letters=list(rejected.dead_letters))
+    for item in valid:
+        _record_single(item, sessions, policies, now, outcome)
+    return _unique_dispatches(outcome)
+
+
+def _unique_dispatches(outcome: BatchOutcome) -> BatchOutcome:
+    # The same event twice in one batch is recorded once and dispatched once.
+    unique = {d.record_id: d for d in outcome.dispatches}
+    outcome.dispatches = list(unique.values())
+    return outcome
+
+
+def _record_all(
+    session: Session,
+    valid: list[_Valid],
+    policies: PolicyBook,
+    now: datetime,
+    outcome: BatchOutcome,
+) -> None:
+    seen = find_recorded(session, [(v.event.shop_id, v.event.event_id) for v in valid])
+    for item in valid:
+        try:
+            _record_one(session, item, seen, policies, now, outcome)
+        except (IntegrityError, *STORE_UNAVAILABLE):
+            raise
+        except Exception as exc:  # one event the projection cannot take
+            _unprocessable(item, exc, outcome)
+
+
+def _record_single(
+    item: _Valid,
+    sessions: sessionmaker[Session],
+    policies: PolicyBook,
+    now: datetime,
+    outcome: BatchOutcome,
+) -> None:
+    for _ in range(3):
+        try:
+            with sessions.begin() as session:
+                seen = find_recorded(session, [(item.event.shop_id, item.event.event_id)])
+                _record_one(session, item, seen, policies, now, outcome)
+            return
+        except IntegrityError:
+            continue  # the other process won; the next look finds its row
+        except STORE_UNAVAILABLE:
+            raise
+        except Exception as exc:
+            _unprocessable(item, exc, outcome)
+            return
+    raise RuntimeError(f"event {item.event.event_id!r} kept clashing on its unique key")
+
+
+def _unprocessable(item: _Valid, exc: Exception, outcome: BatchOutcome) -> None:
+    reason = f"could not be recorded: {type(exc).__name__}: {exc}"[:1000]
+    log.error(
+        "event unprocessable",
+        event_id=item.event.event_id,
+        type=item.event.type,
+        shop_id=item.event.shop_id,
+        error=reason,
+    )
+    outcome.dead_letters.append(DeadLetter(item.delivery, "unprocessable", reason))

@@ -1,0 +1,159 @@
+"""The ingest consumer: pika, manual acks, bounded prefetch, one batch at a time.
+
+For each batch: record it in the store (one transaction), publish what it
+causes (one broker transaction), mark the dispatch, then ack the whole batch
+with one `multiple` ack. A crash anywhere before the ack redelivers the batch;
+the event log's unique key makes the second pass a no-op apart from
+re-dispatching what was not confirmed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pika.exceptions
+import structlog
+from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.ingest.batch import STORE_UNAVAILABLE, BatchOutcome, record_batch
+from services.ingest.delivery import Delivery
+from services.ingest.outbound import BatchPublisher, UnroutableDispatch
+from services.ingest.routing import SUBSCRIPTIONS, Subscriptions, worker_queue_names
+from services.runtime import topology
+from services.runtime.amqp import BrokerUnreachable, connect
+from services.runtime.clock import Clock, utcnow
+from services.runtime.policies import PolicyBook
+from services.runtime.store.event_log import mark_dispatched
+
+log = structlog.get_logger("aftersale.ingest")
+
+#: How long to wait for more messages before a partial batch is handled.
+BATCH_LINGER_SECONDS = 0.02
+#: How long to block when idle, so a stop request is noticed promptly.
+IDLE_POLL_SECONDS = 0.25
+
+
+@dataclass
+class IngestStats:
+    batches: int = 0
+    recorded: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    retried: int = 0
+    store_outages: int = 0
+    reconnects: int = 0
+
+
+@dataclass
+class IngestService:
+    amqp_url: str
+    sessions: sessionmaker[Session]
+    policies: PolicyBook
+    subscriptions: Subscriptions = field(default_factory=lambda: SUBSCRIPTIONS)
+    prefetch: int = 200
+    clock: Clock = utcnow
+    stats: IngestStats = field(default_factory=IngestStats)
+    #: Called after each acked batch (tests and benchmarks watch progress here).
+    on_batch: Callable[[BatchOutcome], None] | None = None
+
+    def run(self, stop: threading.Event, *, fail_fast: bool = True) -> None:
+        """Consume until `stop` is set; reconnect with back-off after losses.
+
+        With `fail_fast`, a broker that cannot be reached at the very start
+        raises :class:`BrokerUnreachable` instead of waiting for it.
+        """
+        backoff, connected_once = 0.5, False
+        while not stop.is_set():
+            try:
+                connection = connect(self.amqp_url)
+            except BrokerUnreachable as exc:
+                if fail_fast and not connected_once:
+                    raise
+                log.warning("broker unreachable; retrying", error=str(exc), retry_in=backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 15.0)
+                continue
+            connected_once, backoff = True, 0.5
+            try:
+                self._serve(connection, stop)
+            except (pika.exceptions.AMQPError, UnroutableDispatch) as exc:
+                self.stats.reconnects += 1
+                log.warning("broker connection lost; reconnecting", error=repr(exc))
+                stop.wait(backoff)
+            finally:
+                if connection.is_open:
+                    with contextlib.suppress(pika.exceptions.AMQPError):
+                        connection.close()
+
+    def _serve(self, connection: BlockingConnection, stop: threading.Event) -> None:
+        consume = connection.channel()
+        topology.declare(consume, worker_queue_names(self.subscriptions))
+        consume.basic_qos(prefetch_count=self.prefetch)
+        publisher = BatchPublisher(connection.channel())
+        buffer: list[Delivery] = []
+
+        def _on_message(_ch: Any, method: Any, properties: Any, body: bytes) -> None:
+            buffer.append(
+                Delivery(method.delivery_tag, method.exchange, method.routing_key, properties, body)
+            )
+
+        consumer_tag = consume.basic_consume(topology.INGEST_QUEUE, _on_message)
+        log.info("ingest consuming", queue=topology.INGEST_QUEUE, prefetch=self.prefetch)
+        while not stop.is_set():
+            before = len(buffer)
+            connection.process_data_events(
+                time_limit=BATCH_LINGER_SECONDS if buffer else IDLE_POLL_SECONDS
+            )
+            if buffer and (len(buffer) >= self.prefetch or len(buffer) == before):
+                batch = buffer[:]
+                buffer.clear()
+                self._handle(batch, consume, publisher, stop)
+        # Finish what is in hand; the broker returns the rest when the channel closes.
+        consume.basic_cancel(consumer_tag)
+        if buffer:
+            self._handle(buffer[:], consume, publisher, stop)
+        log.info("ingest stopped", **self.stats.__dict__)
+
+    def _handle(
+        self,
+        batch: list[Delivery],
+        consume: BlockingChannel,
+        publisher: BatchPublisher,
+        stop: threading.Event,
+    ) -> None:
+        last_tag = batch[-1].tag
+        try:
+            outcome = record_batch(batch, self.sessions, self.policies, self.clock)
+            now = self.clock()
+            publisher.publish(outcome, self.subscriptions, now)
+            if outcome.dispatches:
+                with self.sessions.begin() as session:
+                    mark_dispatched(session, [d.record_id for d in outcome.dispatches], now)
+        except STORE_UNAVAILABLE as exc:
+            self.stats.store_outages += 1
+            log.error("store unavailable; batch returned to the queue", error=str(exc)[:300])
+            consume.basic_nack(last_tag, multiple=True, requeue=True)
+            consume.connection.sleep(min(5.0, 0.5 * self.stats.store_outages))
+            return
+        consume.basic_ack(last_tag, multiple=True)
+        self.stats.batches += 1
+        self.stats.recorded += outcome.recorded
+        self.stats.duplicates += outcome.duplicates
+        self.stats.dead_lettered += len(outcome.dead_letters)
+        self.stats.retried += len(outcome.retries)
+        if outcome.recorded or outcome.dead_letters or outcome.retries:
+            log.debug(
+                "batch handled",
+                size=len(batch),
+                recorded=outcome.recorded,
+                duplicates=outcome.duplicates,
+                dead_lettered=len(outcome.dead_letters),
+                retried=len(outcome.retries),
+            )
+        if self.on_batch is not None:
+            self.on_batch(outcome)

@@ -1,0 +1,1 @@
+"""Publishing events to aftersale with publisher confirms (for shops and the CLI)."""

@@ -1,0 +1,74 @@
+"""Process settings from `AFTERSALE_*` environment variables (SPEC section 3).
+
+Read once at start with :func:`load_settings` and passed down; nothing reads
+the environment at import time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/%2F"
+DEFAULT_DATABASE_URL = "sqlite:///aftersale.db"
+
+
+class Settings(BaseSettings):
+    """Everything a process needs to know about its surroundings."""
+
+    model_config = SettingsConfigDict(env_prefix="AFTERSALE_", extra="ignore")
+
+    amqp_url: str = DEFAULT_AMQP_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    policies: Path | None = Field(default=None, description="TOML file overriding the defaults")
+    smtp_url: str | None = None
+    outbox_dir: Path = Path("outbox")
+    scheduler_tick: str = "1s"
+    http_addr: str = "127.0.0.1:8080"
+    public_url: str = "http://localhost:8080"
+    secret_key: str | None = None
+    shop_secrets: Path | None = None
+    operator_token: str | None = None
+    #: Ingest batch size and broker prefetch: one store transaction and one
+    #: confirmed publish per batch.
+    ingest_prefetch: int = Field(default=200, ge=1, le=5000)
+    #: Log format: "auto" (pretty on a terminal, JSON otherwise), "json" or "console".
+    log_format: str = "auto"
+    log_level: str = "info"
+
+
+def load_settings() -> Settings:
+    """Read the environment now (call once at process start)."""
+    return Settings()
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password replaced, fit for logs and error messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def secret_key(settings: Settings) -> str:
+    """The signing key: from the settings, else one generated once and kept beside the DB."""
+    if settings.secret_key:
+        return settings.secret_key
+    base = Path(".")
+    if settings.database_url.startswith("sqlite:///"):
+        db_file = Path(settings.database_url.removeprefix("sqlite:///"))
+        base = db_file.parent
+    key_file = base / "aftersale.secret"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(32)
+    key_file.write_text(key + "\n")
+    key_file.chmod(0o600)
+    return key

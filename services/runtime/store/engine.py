@@ -1,0 +1,59 @@
+"""Engine and sessions for SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+
+def normalise_url(url: str) -> str:
+    """`postgresql://…` means psycopg 3 here (SQLAlchemy would pick psycopg2)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy drive transactions (pysqlite's own handling breaks
+        # savepoints), then switch on WAL, foreign keys and a busy wait.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Take the write lock up front: two writers never deadlock on upgrade.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def build_engine(url: str, *, echo: bool = False, pooled: bool = True) -> Engine:
+    """An engine for the store at `url` (no connection is made yet).
+
+    `pooled=False` suits one-off commands: the connection closes when done.
+    """
+    url = normalise_url(url)
+    options: dict[str, Any] = {"echo": echo}
+    if not pooled:
+        options["poolclass"] = NullPool
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **options)
+        _configure_sqlite(engine)
+        return engine
+    if pooled:
+        options.update(pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, **options)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

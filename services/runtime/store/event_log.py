@@ -1,0 +1,68 @@
+"""The event log: record each accepted event once, and remember its dispatch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from services.runtime.store.models import EventRecord
+
+EventKey = tuple[str, str]  # (shop_id, event_id)
+
+
+def find_recorded(session: Session, keys: Iterable[EventKey]) -> dict[EventKey, EventRecord]:
+    """The already-recorded events among `keys`, by key."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[EventKey, EventRecord] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = session.scalars(
+            select(EventRecord).where(tuple_(EventRecord.shop_id, EventRecord.event_id).in_(chunk))
+        )
+        found.update({(row.shop_id, row.event_id): row for row in rows})
+    return found
+
+
+def record_event(
+    session: Session,
+    *,
+    shop_id: str,
+    event_id: str,
+    type: str,
+    occurred_at: datetime,
+    received_at: datetime,
+    body: bytes,
+    order_id: str | None = None,
+    ticket_id: str | None = None,
+) -> EventRecord:
+    row = EventRecord(
+        shop_id=shop_id,
+        event_id=event_id,
+        type=type,
+        occurred_at=occurred_at,
+        received_at=received_at,
+        body=body,
+        order_id=order_id,
+        ticket_id=ticket_id,
+    )
+    session.add(row)
+    return row
+
+
+def mark_dispatched(session: Session, ids: Sequence[int], at: datetime) -> None:
+    if ids:
+        session.execute(
+            update(EventRecord)
+            .where(EventRecord.id.in_(ids), EventRecord.dispatched_at.is_(None))
+            .values(dispatched_at=at)
+        )
+
+
+def count_events(session: Session, shop_id: str | None = None) -> int:
+    query = select(func.count()).select_from(EventRecord)
+    if shop_id is not None:
+        query = query.where(EventRecord.shop_id == shop_id)
+    return int(session.scalar(query) or 0)

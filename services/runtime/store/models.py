@@ -1,0 +1,234 @@
+"""Tables of the store. One row per thing in the domain's words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from services.runtime.store.columns import UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+Money = Numeric(18, 4)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class EventRecord(Base):
+    """The event log: every accepted event once, with its original bytes."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "event_id"),
+        Index("ix_events_shop_id_order_id", "shop_id", "order_id"),
+        Index("ix_events_shop_id_ticket_id", "shop_id", "ticket_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    shop_id: Mapped[str] = mapped_column(String(128))
+    event_id: Mapped[str] = mapped_column(String(128))
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: The body exactly as it arrived (unknown extra fields included).
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The order and ticket the event belongs to, resolved when recorded (timelines).
+    order_id: Mapped[str | None] = mapped_column(String(128))
+    ticket_id: Mapped[str | None] = mapped_column(String(128))
+    #: Set once the dispatch to the workers is confirmed by the broker.
+    dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("shop_id", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    shop_id: Mapped[str] = mapped_column(String(128))
+    customer_id: Mapped[str] = mapped_column(String(128))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str | None] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(16), default="pl")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Warsaw")
+    marketing_consent: Mapped[bool] = mapped_column(default=False)
+    opted_out: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("shop_id", "order_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    shop_id: Mapped[str] = mapped_column(String(128))
+    order_id: Mapped[str] = mapped_column(String(128))
+    customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    total: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    placed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    promised_delivery_by: Mapped[str | None] = mapped_column(String(40))
+    carrier: Mapped[str | None] = mapped_column(String(128))
+    tracking_number: Mapped[str | None] = mapped_column(String(128))
+    tracking_url: Mapped[str | None] = mapped_column(Text)
+    #: ISO date or date-time, as the shop sent it (a day or an exact time).
+    estimated_delivery: Mapped[str | None] = mapped_column(String(40))
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    customer: Mapped[Customer] = relationship()
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
+    )
+    history: Mapped[list[OrderStatusChange]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderStatusChange.id"
+    )
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    order_pk: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    category: Mapped[str | None] = mapped_column(String(128))
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+
+class OrderStatusChange(Base):
+    """The order's status timeline: one row per step, with the event behind it."""
+
+    __tablename__ = "order_status_changes"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    order_pk: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    event_id: Mapped[str] = mapped_column(String(128))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    order: Mapped[Order] = relationship(back_populates="history")
+
+
+class Return(Base):
+    __tablename__ = "returns"
+    __table_args__ = (UniqueConstraint("shop_id", "return_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    shop_id: Mapped[str] = mapped_column(String(128))
+    return_id: Mapped[str] = mapped_column(String(128))
+    order_pk: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    refund_amount: Mapped[Decimal | None] = mapped_column(Money)
+
+    order: Mapped[Order] = relationship()
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (UniqueConstraint("shop_id", "ticket_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    shop_id: Mapped[str] = mapped_column(String(128))
+    ticket_id: Mapped[str] = mapped_column(String(128))
+    customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(Text)
+    order_id: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    first_replied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: A customer's reply waiting for an answer starts the next-reply clock.
+    awaiting_reply_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    callback_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    callback_completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    customer: Mapped[Customer] = relationship()
+
+
+class Timer(Base):
+    """A durable, cancellable deadline; the scheduler fires due ones."""
+
+    __tablename__ = "timers"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "kind", "subject_id"),
+        Index("ix_timers_state_due_at", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    shop_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[str] = mapped_column(String(256))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: pending, fired or cancelled.
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    #: Bumped on every re-schedule, so a handler can tell a stale firing.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Notification(Base):
+    """The outbox: one row per message to a customer or to staff."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    #: (event, kind, recipient) made into one string; unique, so nothing is sent twice.
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    shop_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(2048))
+    #: pending, sent, failed or suppressed.
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    order_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    ticket_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    failure_reason: Mapped[str | None] = mapped_column(Text)
