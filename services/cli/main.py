@@ -63,6 +63,23 @@ def schemas_export(target: Path) -> None:
     click.echo(f"wrote {len(written)} files into {target}/")
 
 
+@cli.group()
+def topology() -> None:
+    """The broker topology (exchange, queues, bindings)."""
+
+
+@topology.command("definitions")
+def topology_definitions() -> None:
+    """Print the topology as RabbitMQ definitions JSON (deploy/rabbitmq/definitions.json)."""
+    import json
+
+    from services.ingest.routing import SUBSCRIPTIONS, worker_queue_names
+    from services.runtime.topology import definitions
+
+    document = definitions(worker_queue_names=worker_queue_names(SUBSCRIPTIONS))
+    click.echo(json.dumps(document, indent=2))
+
+
 cli.add_command(up)
 cli.add_command(ingest)
 cli.add_command(publish)

@@ -60,6 +60,8 @@ class IngestService:
     stats: IngestStats = field(default_factory=IngestStats)
     #: Called after each acked batch (tests and benchmarks watch progress here).
     on_batch: Callable[[BatchOutcome], None] | None = None
+    #: Set while consuming: the topology is declared and events are taken.
+    ready: threading.Event = field(default_factory=threading.Event)
 
     def run(self, stop: threading.Event, *, fail_fast: bool = True) -> None:
         """Consume until `stop` is set; reconnect with back-off after losses.
@@ -104,6 +106,25 @@ class IngestService:
 
         consumer_tag = consume.basic_consume(topology.INGEST_QUEUE, _on_message)
         log.info("ingest consuming", queue=topology.INGEST_QUEUE, prefetch=self.prefetch)
+        self.ready.set()
+        try:
+            self._consume(connection, consume, publisher, buffer, stop)
+        finally:
+            self.ready.clear()
+        # Finish what is in hand; the broker returns the rest when the channel closes.
+        consume.basic_cancel(consumer_tag)
+        if buffer:
+            self._handle(buffer[:], consume, publisher, stop)
+        log.info("ingest stopped", **self.stats.__dict__)
+
+    def _consume(
+        self,
+        connection: BlockingConnection,
+        consume: BlockingChannel,
+        publisher: BatchPublisher,
+        buffer: list[Delivery],
+        stop: threading.Event,
+    ) -> None:
         while not stop.is_set():
             before = len(buffer)
             connection.process_data_events(
@@ -113,11 +134,6 @@ class IngestService:
                 batch = buffer[:]
                 buffer.clear()
                 self._handle(batch, consume, publisher, stop)
-        # Finish what is in hand; the broker returns the rest when the channel closes.
-        consume.basic_cancel(consumer_tag)
-        if buffer:
-            self._handle(buffer[:], consume, publisher, stop)
-        log.info("ingest stopped", **self.stats.__dict__)
 
     def _handle(
         self,

@@ -1,0 +1,1 @@
+"""Store tests: one suite, run against SQLite and PostgreSQL alike."""
