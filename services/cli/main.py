@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -64,6 +63,33 @@ def schemas_export(target: Path) -> None:
 
 
 @cli.group()
+def policies() -> None:
+    """The policies: SLA targets, legal deadlines, check-ins (AFTERSALE_POLICIES)."""
+
+
+@policies.command("defaults")
+def policies_defaults() -> None:
+    """Print the built-in defaults as a TOML file to start your own from."""
+    from services.runtime.policies import defaults_toml
+
+    click.echo(defaults_toml(), nl=False)
+
+
+@policies.command("check")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def policies_check(path: Path) -> None:
+    """Validate a policies file; errors name the key and the line."""
+    from services.runtime.policies import PolicyError, load_policies
+
+    try:
+        book = load_policies(path)
+    except PolicyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    shops = ", ".join(book.shop_ids) or "none"
+    click.echo(f"{path}: valid (shop overrides: {shops})")
+
+
+@cli.group()
 def topology() -> None:
     """The broker topology (exchange, queues, bindings)."""
 
@@ -90,4 +116,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

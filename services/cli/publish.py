@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -31,22 +31,42 @@ def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
             yield number, line
 
 
+def _json_document(stream: IO[bytes]) -> list[tuple[int, bytes]]:
+    """A `.json` file: one event, or an array of events (numbered from 1)."""
+    try:
+        document = json.loads(stream.read())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return [(1, str(exc).encode())]
+    items = document if isinstance(document, list) else [document]
+    return [
+        (number, json.dumps(item, ensure_ascii=False).encode())
+        for number, item in enumerate(items, start=1)
+    ]
+
+
 @click.command()
 @click.argument("source", type=click.File("rb"))
 @click.option("--json", "as_json", is_flag=True, help="Print the final counts as JSON.")
 def publish(source: IO[bytes], as_json: bool) -> None:
     """Publish one event per line of SOURCE (a .jsonl file, or - for standard input).
 
-    Each line is published to the aftersale.events exchange with the event's
-    type as routing key and waits for the broker's confirm. A malformed line
-    is reported with its number and the rest still go out.
+    A SOURCE ending in .json holds one event or a JSON array of them. Each
+    event is published to the aftersale.events exchange with its type as
+    routing key and waits for the broker's confirm. A malformed line is
+    reported with its number and the rest still go out.
     """
     settings = load_settings()
     console = Console(stderr=True)
     total: int | None = None
-    if source is not sys.stdin.buffer and source.seekable():
-        total = sum(1 for raw in source if raw.strip())
-        source.seek(0)
+    items: Iterable[tuple[int, bytes]]
+    if str(getattr(source, "name", "")).endswith(".json"):
+        items = _json_document(source)
+        total = len(items)
+    else:
+        items = _lines(source)
+        if source is not sys.stdin.buffer and source.seekable():
+            total = sum(1 for raw in source if raw.strip())
+            source.seek(0)
     report = PublishReport()
     try:
         with (
@@ -61,7 +81,8 @@ def publish(source: IO[bytes], as_json: bool) -> None:
             ) as progress,
         ):
             task = progress.add_task("publish", total=total)
-            for number, line in _lines(source):
+            for number, line in items:
+                outcome: str
                 try:
                     outcome = publisher.publish(read_envelope(line))
                 except NotAnEnvelope as exc:

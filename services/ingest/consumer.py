@@ -62,6 +62,7 @@ class IngestService:
     on_batch: Callable[[BatchOutcome], None] | None = None
     #: Set while consuming: the topology is declared and events are taken.
     ready: threading.Event = field(default_factory=threading.Event)
+    _outage_streak: int = field(default=0, init=False)
 
     def run(self, stop: threading.Event, *, fail_fast: bool = True) -> None:
         """Consume until `stop` is set; reconnect with back-off after losses.
@@ -72,7 +73,7 @@ class IngestService:
         backoff, connected_once = 0.5, False
         while not stop.is_set():
             try:
-                connection = connect(self.amqp_url)
+                connection = connect(self.amqp_url, name="aftersale-ingest")
             except BrokerUnreachable as exc:
                 if fail_fast and not connected_once:
                     raise
@@ -152,10 +153,17 @@ class IngestService:
                     mark_dispatched(session, [d.record_id for d in outcome.dispatches], now)
         except STORE_UNAVAILABLE as exc:
             self.stats.store_outages += 1
-            log.error("store unavailable; batch returned to the queue", error=str(exc)[:300])
+            self._outage_streak += 1
+            pause = min(5.0, 0.25 * 2**self._outage_streak)
+            log.error(
+                "store unavailable; batch returned to the queue",
+                error=str(exc).strip().splitlines()[0][:300],
+                retry_in=pause,
+            )
             consume.basic_nack(last_tag, multiple=True, requeue=True)
-            consume.connection.sleep(min(5.0, 0.5 * self.stats.store_outages))
+            consume.connection.sleep(pause)
             return
+        self._outage_streak = 0
         consume.basic_ack(last_tag, multiple=True)
         self.stats.batches += 1
         self.stats.recorded += outcome.recorded

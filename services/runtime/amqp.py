@@ -12,8 +12,13 @@ class BrokerUnreachable(RuntimeError):
     """RabbitMQ did not answer; the message says where we tried and what to do."""
 
 
-def connection_parameters(url: str, *, heartbeat: int = 30) -> pika.URLParameters:
+def connection_parameters(
+    url: str, *, heartbeat: int = 30, name: str | None = None
+) -> pika.URLParameters:
     parameters = pika.URLParameters(url)
+    if name:
+        # Shown in the management UI and `rabbitmqctl list_connections`.
+        parameters.client_properties = {"connection_name": name}
     parameters.heartbeat = heartbeat
     parameters.blocked_connection_timeout = 60
     parameters.connection_attempts = 1
@@ -21,10 +26,10 @@ def connection_parameters(url: str, *, heartbeat: int = 30) -> pika.URLParameter
     return parameters
 
 
-def connect(url: str, *, heartbeat: int = 30) -> pika.BlockingConnection:
+def connect(url: str, *, heartbeat: int = 30, name: str | None = None) -> pika.BlockingConnection:
     """A blocking connection to `url`, or :class:`BrokerUnreachable` saying why."""
     try:
-        return pika.BlockingConnection(connection_parameters(url, heartbeat=heartbeat))
+        return pika.BlockingConnection(connection_parameters(url, heartbeat=heartbeat, name=name))
     except pika.exceptions.ProbableAuthenticationError as exc:
         raise BrokerUnreachable(
             f"RabbitMQ at {redact_url(url)} refused the user name or password"

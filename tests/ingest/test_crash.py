@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,8 +18,9 @@ from services.runtime.store.engine import build_engine, session_factory
 from services.runtime.store.models import EventRecord
 from services.runtime.topology import DEAD_LETTER_QUEUE, INGEST_QUEUE
 from tests.support import factories
-from tests.support.ingest import queue_depth
+from tests.support.ingest import queue_depth, running_ingest
 from tests.support.polling import wait_until
+from tests.support.services import Broker
 
 EVENTS = 5_000
 
@@ -113,3 +115,55 @@ def queue_depth_or_none(amqp_url: str) -> bool:
     finally:
         if connection.is_open:
             connection.close()
+
+
+def _close_ingest_connections(broker: Broker, vhost: str) -> int:
+    """Have the broker drop the ingest's connection, as a node restart would."""
+    assert broker.management_url is not None
+    import base64
+    import urllib.parse
+    import urllib.request
+
+    token = base64.b64encode(b"guest:guest").decode()
+    request = urllib.request.Request(
+        f"{broker.management_url}/api/vhosts/{urllib.parse.quote(vhost, safe='')}/connections",
+        headers={"Authorization": f"Basic {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        connections = json.loads(response.read())
+    closed = 0
+    for connection in connections:
+        if connection.get("client_properties", {}).get("connection_name") == "aftersale-ingest":
+            name = urllib.parse.quote(connection["name"], safe="")
+            broker._api("DELETE", f"/api/connections/{name}")
+            closed += 1
+    return closed
+
+
+@pytest.mark.slow
+def test_a_dropped_broker_connection_mid_stream_loses_nothing(
+    broker: Broker, sqlite_url: str
+) -> None:
+    if broker.management_url is None:
+        pytest.skip("needs the management API to drop a connection")
+    vhost = broker.create_vhost()
+    amqp_url = broker.url_for_vhost(vhost)
+    bodies = [factories.to_bytes(factories.order_placed()) for _ in range(2_000)]
+    try:
+        with running_ingest(amqp_url, sqlite_url) as ingest:
+            streamer = threading.Thread(target=_publish_all, args=(amqp_url, bodies))
+            streamer.start()
+            wait_until(lambda: ingest.recorded() >= 300, timeout=60, what="a first part")
+            wait_until(lambda: _close_ingest_connections(broker, vhost), what="a connection")
+            streamer.join(timeout=120)
+            wait_until(lambda: ingest.recorded() == len(bodies), timeout=60, what="all events")
+            wait_until(lambda: ingest.service.stats.reconnects >= 1, what="the reconnect")
+            wait_until(lambda: queue_depth(amqp_url, INGEST_QUEUE) == 0, what="an empty queue")
+    finally:
+        broker.delete_vhost(vhost)
+
+
+def _publish_all(amqp_url: str, bodies: list[bytes]) -> None:
+    with EventPublisher(amqp_url) as publisher:
+        for body in bodies:
+            assert publisher.publish(read_envelope(body)) == "confirmed"
