@@ -24,8 +24,8 @@ DISPATCHED = datetime(2026, 11, 23, 9, 15, 3, tzinfo=UTC)
 
 #: Not what json.dumps would write: non-ASCII, CRLF, tabs, trailing blanks, a BOM, NBSP.
 BODY = (
-    "\ufeff{ \"event_id\":\t\"01JD-ż\",\r\n  \"data\": {\"name\": \"Zofia Wiśniewska\u00a0\","
-    " \"note\": \"café — 東京 🎁\"}  }\r\n\t \n"
+    '\ufeff{ "event_id":\t"01JD-ż",\r\n  "data": {"name": "Zofia Wiśniewska\u00a0",'
+    ' "note": "café — 東京 🎁"}  }\r\n\t \n'
 ).encode()
 
 
@@ -152,9 +152,7 @@ def test_mark_dispatched_stamps_only_undispatched_rows(sessions: sessionmaker[Se
         mark_dispatched(session, [], DISPATCHED)
 
     with sessions() as session:
-        stamps = {
-            name: session.get_one(EventRecord, pk).dispatched_at for name, pk in ids.items()
-        }
+        stamps = {name: session.get_one(EventRecord, pk).dispatched_at for name, pk in ids.items()}
     assert stamps == {"first": earlier, "second": DISPATCHED, "untouched": None}
 
 

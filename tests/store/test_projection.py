@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from events import EnvelopeBase
 from services.runtime.store import state
 from services.runtime.store.models import Customer, Order, OrderItem, Return, Ticket
 from tests.store.examples import NOW, apply_all, event
@@ -177,7 +178,7 @@ def test_customer_updated_changes_only_the_fields_it_carries(
 def test_ticket_replies_set_first_reply_and_awaiting_reply(
     sessions: sessionmaker[Session],
 ) -> None:
-    def reply(event_id: str, author: str, at: str) -> object:
+    def reply(event_id: str, author: str, at: str) -> EnvelopeBase:
         return event("ticket.replied", event_id=event_id, data={"author": author, "replied_at": at})
 
     belongs_to = apply_all(sessions, event("order.placed"), event("ticket.opened"))

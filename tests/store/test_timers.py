@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.runtime.store import timers
-from services.runtime.store.engine import build_engine, session_factory
-from services.runtime.store.migrate import upgrade
 from services.runtime.store.models import Timer
-from tests.support.services import Postgres
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 #: 10:00 in Warsaw in winter is 09:00 UTC.
@@ -23,7 +18,10 @@ SECOND = timedelta(seconds=1)
 
 
 def set_timer(
-    sessions: sessionmaker[Session], subject_id: str = "T-30417", due_at: datetime = DUE, **kw: object
+    sessions: sessionmaker[Session],
+    subject_id: str = "T-30417",
+    due_at: datetime = DUE,
+    **kw: object,
 ) -> int:
     with sessions.begin() as session:
         timer = timers.schedule(
@@ -115,20 +113,6 @@ def test_a_fired_timer_is_not_claimed_again(sessions: sessionmaker[Session]) -> 
     with sessions() as session:
         timer = session.get_one(Timer, pk)
         assert (timer.state, timer.fired_at, timer.version) == (timers.PENDING, None, 2)
-
-
-@pytest.fixture
-def postgres_sessions(postgres: Postgres) -> Iterator[sessionmaker[Session]]:
-    url = postgres.create_database()
-    engine = None
-    try:
-        upgrade(url)
-        engine = build_engine(url)
-        yield session_factory(engine)
-    finally:
-        if engine is not None:
-            engine.dispose()
-        postgres.drop_database(url)
 
 
 def test_two_schedulers_on_postgresql_claim_disjoint_timers(

@@ -14,13 +14,13 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from services.runtime.store.columns import ExactMoney as Money
 from services.runtime.store.columns import UtcDateTime
 
 NAMING = {
@@ -33,7 +33,6 @@ NAMING = {
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
 Id = BigInteger().with_variant(Integer(), "sqlite")
-Money = Numeric(18, 4)
 
 
 class Base(DeclarativeBase):

@@ -74,7 +74,7 @@ def claim_due(session: Session, now: datetime, limit: int) -> list[Timer]:
     query = (
         select(Timer)
         .where(Timer.state == PENDING, Timer.due_at <= now)
-        .order_by(Timer.due_at)
+        .order_by(Timer.due_at, Timer.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":

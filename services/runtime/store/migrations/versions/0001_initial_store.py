@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from services.runtime.store.columns import UtcDateTime
+from services.runtime.store.columns import ExactMoney, UtcDateTime
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -140,7 +140,7 @@ def upgrade() -> None:
             "customer_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("status", sa.String(length=32), nullable=False),
-        sa.Column("total", sa.Numeric(precision=18, scale=4), nullable=False),
+        sa.Column("total", ExactMoney(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("placed_at", UtcDateTime(), nullable=False),
         sa.Column("promised_delivery_by", sa.String(length=40), nullable=True),
@@ -204,7 +204,7 @@ def upgrade() -> None:
         sa.Column("sku", sa.String(length=128), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
-        sa.Column("unit_price", sa.Numeric(precision=18, scale=4), nullable=False),
+        sa.Column("unit_price", ExactMoney(), nullable=False),
         sa.Column("category", sa.String(length=128), nullable=True),
         sa.ForeignKeyConstraint(
             ["order_pk"],
@@ -262,7 +262,7 @@ def upgrade() -> None:
         sa.Column("received_at", UtcDateTime(), nullable=True),
         sa.Column("resolved_at", UtcDateTime(), nullable=True),
         sa.Column("outcome", sa.String(length=16), nullable=True),
-        sa.Column("refund_amount", sa.Numeric(precision=18, scale=4), nullable=True),
+        sa.Column("refund_amount", ExactMoney(), nullable=True),
         sa.ForeignKeyConstraint(
             ["order_pk"], ["orders.id"], name=op.f("fk_returns_order_pk_orders")
         ),
