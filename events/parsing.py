@@ -43,8 +43,10 @@ def _describe(error: ErrorDetails) -> str:
     message = error["msg"]
     if error["type"] == "missing":
         return f"{where}: required field is missing"
-    if error["type"] not in ("missing",) and "input" in error and not isinstance(
-        error["input"], dict | list
+    if (
+        error["type"] not in ("missing",)
+        and "input" in error
+        and not isinstance(error["input"], dict | list)
     ):
         shown = json.dumps(error["input"], default=str, ensure_ascii=False)
         if len(shown) > 60:
