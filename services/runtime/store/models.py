@@ -212,6 +212,9 @@ class Notification(Base):
     """The outbox: one row per message to a customer or to staff."""
 
     __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     #: (event, kind, recipient) made into one string; unique, so nothing is sent twice.
@@ -221,7 +224,7 @@ class Notification(Base):
     channel: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(2048))
     #: pending, sent, failed or suppressed.
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     order_id: Mapped[str | None] = mapped_column(String(128), index=True)
     ticket_id: Mapped[str | None] = mapped_column(String(128), index=True)
     locale: Mapped[str | None] = mapped_column(String(16))
@@ -231,3 +234,18 @@ class Notification(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     failure_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class DeliveryAttempt(Base):
+    """One try to hand a notification to its channel, with what came of it."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    notification_pk: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: sent, retry (temporary failure) or failed (permanent).
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
