@@ -332,6 +332,21 @@ review_url = "https://shop.example/reviews"   # where review requests point
 [ingest]
 wait_for_parent = "10m"
 
+# Beyond SPEC section 5: who the shop is, and how customer messages go out.
+[contact]
+shop_name = "Shop"
+email = "support@shop.example"   # "how to reach a person" in customer messages
+phone = ""
+url = ""
+
+[delivery]
+prefer = ["email", "sms", "webhook"]   # first channel the customer can take
+webhook_url = ""                       # the shop's endpoint, signed JSON POST
+max_attempts = 12                      # then a temporary failure is final
+
+[staff]
+locale = "pl"                          # language of staff alerts
+
 # Per-shop overrides, merged over everything above:
 # [shop."shop-42".sla.email]
 # first_response = "30m"

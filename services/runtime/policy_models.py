@@ -34,6 +34,7 @@ from services.runtime.durations import (
     format_duration,
     parse_clock_range,
 )
+from services.runtime.policy_delivery import Contact, Delivery, Staff
 
 CHANNELS = ("email", "form", "social", "chat", "phone")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -330,6 +331,9 @@ class Policies(_Model):
     checkins: Checkins = Field(default_factory=Checkins)
     feedback: Feedback = Field(default_factory=Feedback)
     ingest: Ingest = Field(default_factory=Ingest)
+    contact: Contact = Field(default_factory=Contact)
+    delivery: Delivery = Field(default_factory=Delivery)
+    staff: Staff = Field(default_factory=Staff)
 
     def sla_for(self, channel: str, priority: str) -> SlaTarget:
         """The SLA of a ticket on ``channel`` with ``priority``, per-priority overrides applied."""
