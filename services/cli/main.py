@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
+from services.cli.notifications import notifications
 from services.cli.publish import publish
-from services.cli.up import ingest, up
+from services.cli.up import deliverer, ingest, scheduler, up, worker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -108,7 +109,11 @@ def topology_definitions() -> None:
 
 cli.add_command(up)
 cli.add_command(ingest)
+cli.add_command(worker)
+cli.add_command(scheduler)
+cli.add_command(deliverer)
 cli.add_command(publish)
+cli.add_command(notifications)
 
 
 def main() -> None:

@@ -27,9 +27,14 @@ class Program:
 
 
 def default_programs() -> list[Program]:
-    """The processes of `aftersale up`; workers join as their issues land."""
-    python = sys.executable
-    return [Program("ingest", [python, "-m", "services.cli.main", "ingest"])]
+    """The processes of `aftersale up`."""
+    command = [sys.executable, "-m", "services.cli.main"]
+    return [
+        Program("ingest", [*command, "ingest"]),
+        Program("worker", [*command, "worker"]),
+        Program("scheduler", [*command, "scheduler"]),
+        Program("deliverer", [*command, "deliverer"]),
+    ]
 
 
 @dataclass

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import threading
+from collections.abc import Callable
 
 import click
 
@@ -48,7 +50,7 @@ def prepare_store(settings: Settings) -> None:
 
 @click.command()
 def up() -> None:
-    """Run everything on this machine: the ingest and the workers, supervised.
+    """Run everything on this machine: ingest, workers, scheduler, deliverer.
 
     Migrates the store first. Stops cleanly on Ctrl-C or SIGTERM: batches in
     hand are finished, the rest goes back to the queue.
@@ -63,16 +65,52 @@ def up() -> None:
     sys.exit(supervisor.run())
 
 
-@click.command()
-def ingest() -> None:
-    """Run the ingest alone (validate, de-duplicate, record, dispatch)."""
-    from services.ingest.runner import run_ingest, stop_on_signals
+def _run_component(run: Callable[[Settings, threading.Event], None]) -> None:
+    from services.ingest.runner import stop_on_signals
 
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     preflight(settings)
     stop = stop_on_signals()
     try:
-        run_ingest(settings, stop)
+        run(settings, stop)
     except BrokerUnreachable as exc:
         _fail(str(exc))
+
+
+@click.command()
+def ingest() -> None:
+    """Run the ingest alone (validate, de-duplicate, record, dispatch)."""
+    from services.ingest.runner import run_ingest
+
+    _run_component(run_ingest)
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option("--threads", default=4, show_default=True, help="Worker threads.")
+def worker(names: tuple[str, ...], threads: int) -> None:
+    """Run dramatiq workers (default: all of them): notifier, …"""
+    from services.runtime.worker_runner import WORKERS, run_workers
+
+    unknown = [name for name in names if name not in WORKERS]
+    if unknown:
+        _fail(f"unknown worker {', '.join(unknown)}; known: {', '.join(WORKERS)}")
+    chosen = list(names) or list(WORKERS)
+    _run_component(lambda settings, stop: run_workers(settings, chosen, stop, threads=threads))
+
+
+@click.command()
+def scheduler() -> None:
+    """Run a scheduler alone: fires due timers (several may run on PostgreSQL)."""
+    from services.scheduler.runner import run_scheduler
+
+    _run_component(run_scheduler)
+
+
+@click.command()
+def deliverer() -> None:
+    """Run a deliverer alone: sends the outbox by email, SMS and webhooks."""
+    from services.deliverer.runner import run_deliverer
+
+    _run_component(run_deliverer)

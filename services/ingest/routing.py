@@ -8,20 +8,27 @@ never import each other; this table names them by queue and actor name only.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from services.runtime.workers import ActorRef
 
-@dataclass(frozen=True)
-class ActorRef:
-    queue: str
-    actor: str
-
+__all__ = ["SUBSCRIPTIONS", "ActorRef", "Subscriptions", "worker_queue_names"]
 
 Subscriptions = Mapping[str, tuple[ActorRef, ...]]
 
-#: event type → actors. Filled in as the workers arrive (notifier, escalator,
-#: check-ins, feedback); until then events are recorded and marked dispatched.
-SUBSCRIPTIONS: Subscriptions = {}
+NOTIFIER = ActorRef("aftersale.notifier", "notifier.on_event")
+
+#: event type → the actors that react to it.
+SUBSCRIPTIONS: Subscriptions = {
+    "order.placed": (NOTIFIER,),
+    "order.shipped": (NOTIFIER,),
+    "shipment.delayed": (NOTIFIER,),
+    "order.delivered": (NOTIFIER,),
+    "order.cancelled": (NOTIFIER,),
+    "return.requested": (NOTIFIER,),
+    "return.received": (NOTIFIER,),
+    "return.resolved": (NOTIFIER,),
+    "ticket.opened": (NOTIFIER,),
+}
 
 
 def worker_queue_names(subscriptions: Subscriptions) -> tuple[str, ...]:

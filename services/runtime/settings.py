@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     shop_secrets: Path | None = None
     operator_token: str | None = None
+    #: Beyond SPEC section 3: the sender of emails, the SMS provider's endpoint
+    #: (JSON POST) and a folder of per-shop template overrides.
+    mail_from: str = "aftersale <no-reply@localhost>"
+    sms_url: str | None = None
+    templates_dir: Path | None = None
     #: Ingest batch size and broker prefetch: one store transaction and one
     #: confirmed publish per batch.
     ingest_prefetch: int = Field(default=200, ge=1, le=5000)

@@ -249,3 +249,17 @@ class DeliveryAttempt(Base):
     #: sent, retry (temporary failure) or failed (permanent).
     outcome: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class HandledEvent(Base):
+    """A worker's receipt for an event it acted on, written in the same
+    transaction as its effects: a redelivered dispatch finds it and does nothing."""
+
+    __tablename__ = "handled_events"
+    __table_args__ = (UniqueConstraint("worker", "shop_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    worker: Mapped[str] = mapped_column(String(64))
+    shop_id: Mapped[str] = mapped_column(String(128))
+    event_id: Mapped[str] = mapped_column(String(128))
+    handled_at: Mapped[datetime] = mapped_column(UtcDateTime)

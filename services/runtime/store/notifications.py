@@ -26,6 +26,7 @@ def add_once(
     order_id: str | None = None,
     ticket_id: str | None = None,
     status: str = "pending",
+    failure_reason: str | None = None,
 ) -> Notification | None:
     """Add a notification unless one with the same key exists; None when it did.
 
@@ -50,6 +51,7 @@ def add_once(
         ticket_id=ticket_id,
         status=status,
         attempts=0,
+        failure_reason=failure_reason,
     )
     try:
         with session.begin_nested():

@@ -1,4 +1,4 @@
-"""delivery attempts
+"""delivery attempts and handled events
 
 Revision ID: 0002
 Revises: 0001
@@ -21,6 +21,23 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "handled_events",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("worker", sa.String(length=64), nullable=False),
+        sa.Column("shop_id", sa.String(length=128), nullable=False),
+        sa.Column("event_id", sa.String(length=128), nullable=False),
+        sa.Column("handled_at", UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_handled_events")),
+        sa.UniqueConstraint(
+            "worker", "shop_id", "event_id", name=op.f("uq_handled_events_worker_shop_id_event_id")
+        ),
+    )
     op.create_table(
         "delivery_attempts",
         sa.Column(
@@ -64,3 +81,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_delivery_attempts_notification_pk"))
 
     op.drop_table("delivery_attempts")
+    op.drop_table("handled_events")

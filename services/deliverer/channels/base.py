@@ -1,0 +1,33 @@
+"""What every channel is: one method that sends a notification or says why not."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from services.runtime.store.models import Notification
+
+
+class DeliveryFailure(Exception):
+    """A notification could not be handed over; ``reason`` says why, in words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TemporaryFailure(DeliveryFailure):
+    """Worth trying again later: the far end is down, busy or slow."""
+
+
+class PermanentFailure(DeliveryFailure):
+    """Trying again cannot help: an invalid address, a refused recipient, a missing setting."""
+
+
+class Channel(Protocol):
+    """A way to reach a recipient (email, SMS, a webhook, a staff alert target)."""
+
+    def send(self, notification: Notification) -> None:
+        """Hand the notification over, or raise :class:`TemporaryFailure` /
+        :class:`PermanentFailure`. Sending the same notification again must be
+        harmless for the receiver (same ids, same idempotency key)."""
+        ...

@@ -1,0 +1,110 @@
+"""JSON POST over HTTP(S) with the outcome sorted into temporary and permanent failures.
+
+Shared by the SMS, webhook and staff-alert channels. Redirects are not
+followed (urllib would turn a POST into a GET); only http(s) URLs are allowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from services.deliverer.channels.base import PermanentFailure, TemporaryFailure
+
+#: Seconds to wait for the far end to connect and answer.
+DEFAULT_TIMEOUT = 10.0
+#: Statuses that say "later": too many requests, request timeout, and every 5xx.
+_RETRYABLE = {408, 425, 429}
+#: How much of an error response to keep in the reason.
+_SNIPPET = 200
+
+SIGNATURE_HEADER = "X-Aftersale-Signature"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def json_bytes(body: Mapping[str, Any]) -> bytes:
+    """The body as compact UTF-8 JSON: these exact bytes are sent and signed."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The value of ``X-Aftersale-Signature``: ``sha256=`` and the HMAC of the body."""
+    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def describe_url(url: str) -> str:
+    """Scheme and host only: paths of incoming webhooks (Slack) are secrets."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or '?'}" + (f":{parts.port}" if parts.port else "")
+
+
+def post_json(
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> int:
+    """POST ``body`` (JSON bytes) to ``url``; the status on 2xx.
+
+    Raises :class:`TemporaryFailure` on connection problems, timeouts, 5xx, 408
+    and 429, and :class:`PermanentFailure` on other statuses and unusable URLs.
+    """
+    target = describe_url(url)
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError as exc:
+        raise PermanentFailure(f"invalid URL: {exc}") from exc
+    if scheme not in ("http", "https"):
+        raise PermanentFailure(f"not an http(s) URL: {scheme or 'no scheme'}")
+    request = urllib.request.Request(url, data=body, method="POST")
+    request.add_header("Content-Type", "application/json")
+    request.add_header("User-Agent", "aftersale")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            status: int = response.status
+            response.read(_SNIPPET)
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+        snippet = _read_snippet(exc)
+        with_text = f"HTTP {status} from {target}" + (f": {snippet}" if snippet else "")
+        if status >= 500 or status in _RETRYABLE:
+            raise TemporaryFailure(with_text) from None
+        if 300 <= status < 400:
+            raise PermanentFailure(f"{with_text} (redirects are not followed)") from None
+        raise PermanentFailure(with_text) from None
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+        why = getattr(exc, "reason", None) or exc
+        raise TemporaryFailure(f"cannot reach {target}: {why}") from None
+    except ValueError as exc:
+        raise PermanentFailure(f"invalid URL: {exc}") from None
+    if not 200 <= status < 300:
+        raise PermanentFailure(f"HTTP {status} from {target}")
+    return status
+
+
+def _read_snippet(error: urllib.error.HTTPError) -> str:
+    try:
+        raw = error.read(_SNIPPET)
+    except (OSError, http.client.HTTPException):
+        return ""
+    finally:
+        error.close()
+    return " ".join(raw.decode("utf-8", "replace").split())

@@ -1,0 +1,39 @@
+"""Staff alert targets over HTTP (``http(s)://`` escalation targets, e.g. Slack).
+
+The content's ``payload`` is posted as JSON as it is (it has a Slack-compatible
+``text`` field); signed like webhooks when the shop has a secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from services.deliverer.channels.base import PermanentFailure
+from services.deliverer.channels.posting import (
+    DEFAULT_TIMEOUT,
+    SIGNATURE_HEADER,
+    json_bytes,
+    post_json,
+    signature,
+)
+from services.deliverer.channels.webhook import identity_headers
+from services.runtime.store.models import Notification
+
+
+class HttpChannel:
+    """POSTs ``content["payload"]`` to the URL in ``recipient``."""
+
+    def __init__(self, shop_secrets: Mapping[str, str], *, timeout: float = DEFAULT_TIMEOUT):
+        self._secrets = shop_secrets
+        self._timeout = timeout
+
+    def send(self, notification: Notification) -> None:
+        payload = (notification.content or {}).get("payload")
+        if not isinstance(payload, dict):
+            raise PermanentFailure('the notification has no "payload" object to post')
+        body = json_bytes(payload)
+        headers = identity_headers(notification)
+        secret = self._secrets.get(notification.shop_id)
+        if secret:
+            headers[SIGNATURE_HEADER] = signature(secret, body)
+        post_json(notification.recipient, body, headers, timeout=self._timeout)

@@ -1,0 +1,1 @@
+"""The notifier: tells customers about every stage, with its date, exactly once."""

@@ -1,0 +1,251 @@
+"""What the customer is told on each event, and when we notice a late parcel. Pure.
+
+Every function takes the state (`World`), the event or timer, the time now and
+the shop's policies, and returns effects; nothing here reads a clock or a store.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import events as ev
+from services.runtime.business_hours import add_business_time
+from services.runtime.effects import (
+    AlertStaff,
+    CancelTimer,
+    Effect,
+    NotifyCustomer,
+    ScheduleTimer,
+)
+from services.runtime.policies import Policies
+from services.runtime.views import OrderView, World
+
+#: Timer kind for "no delivery by the estimate plus the grace".
+DELIVERY_OVERDUE = "delivery_overdue"
+#: Ticket channels whose customers get a "we will reply by" receipt.
+RECEIPT_CHANNELS = frozenset({"email", "form", "social"})
+
+
+def money(amount: Decimal, currency: str) -> dict[str, str]:
+    return {"amount": str(amount), "currency": currency}
+
+
+def delivery_deadline(estimate: str, timezone: str) -> datetime:
+    """The moment an estimate runs out: a whole day ends at midnight in the
+    customer's zone; an exact time is itself."""
+    if "T" in estimate:
+        return datetime.fromisoformat(estimate)
+    day = date.fromisoformat(estimate) + timedelta(days=1)
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone))
+
+
+def _overdue_timer(order: OrderView, estimate: str, timezone: str, policies: Policies) -> Effect:
+    due = delivery_deadline(estimate, timezone) + policies.shipping.delay_grace
+    return ScheduleTimer(DELIVERY_OVERDUE, order.order_id, due, {"estimate": estimate})
+
+
+def on_event(
+    event: ev.EnvelopeBase, world: World, now: datetime, policies: Policies
+) -> list[Effect]:
+    """The notifier's reaction to one recorded event."""
+    timezone = world.customer.timezone if world.customer else "Europe/Warsaw"
+    order, ret, ticket = world.order, world.return_, world.ticket
+    match event:
+        case ev.OrderPlaced(data=data) if order is not None:
+            return [
+                NotifyCustomer(
+                    "order_confirmation",
+                    event.event_id,
+                    {
+                        "order_id": data.order_id,
+                        "items": list(order.items),
+                        "total": money(order.total, order.currency),
+                        "expected_delivery": order.promised_delivery_by,
+                    },
+                    order_id=data.order_id,
+                )
+            ]
+        case ev.OrderShipped(data=data) if order is not None:
+            estimate = data.estimated_delivery.isoformat()
+            effects: list[Effect] = [
+                NotifyCustomer(
+                    "order_shipped",
+                    event.event_id,
+                    {
+                        "order_id": data.order_id,
+                        "carrier": data.carrier,
+                        "tracking_number": data.tracking_number,
+                        "tracking_url": data.tracking_url,
+                        "estimated_delivery": estimate,
+                    },
+                    order_id=data.order_id,
+                )
+            ]
+            if order.status not in ("delivered", "cancelled"):
+                effects.append(_overdue_timer(order, estimate, timezone, policies))
+            return effects
+        case ev.ShipmentDelayed(data=data) if order is not None:
+            estimate = data.new_estimated_delivery.isoformat()
+            effects = [
+                NotifyCustomer(
+                    "shipment_delayed",
+                    event.event_id,
+                    {
+                        "order_id": data.order_id,
+                        "reason": data.reason,
+                        "new_estimated_delivery": estimate,
+                        "next_update_by": None,
+                    },
+                    order_id=data.order_id,
+                )
+            ]
+            if order.status not in ("delivered", "cancelled"):
+                effects.append(_overdue_timer(order, estimate, timezone, policies))
+            return effects
+        case ev.OrderDelivered(data=data) | ev.OrderCancelled(data=data):
+            return [CancelTimer(DELIVERY_OVERDUE, data.order_id)]
+        case ev.ReturnRequested(data=data) if ret is not None:
+            return [_return_requested(event, data, now, policies)]
+        case ev.ReturnReceived(data=data) if ret is not None and world.order is not None:
+            if ret.kind == "complaint":
+                decision_by = ret.requested_at + policies.complaints.reply_within
+            else:
+                decision_by = data.received_at + policies.withdrawal.refund_within
+            return [
+                NotifyCustomer(
+                    "return_received",
+                    event.event_id,
+                    {
+                        "order_id": world.order.order_id,
+                        "return_id": data.return_id,
+                        "return_kind": ret.kind,
+                        "decision_by": decision_by.isoformat(),
+                    },
+                    order_id=world.order.order_id,
+                )
+            ]
+        case ev.ReturnResolved(data=data) if world.order is not None:
+            refund = (
+                money(data.refund_amount, world.order.currency)
+                if data.refund_amount is not None
+                else None
+            )
+            return [
+                NotifyCustomer(
+                    "return_resolved",
+                    event.event_id,
+                    {
+                        "order_id": world.order.order_id,
+                        "return_id": data.return_id,
+                        "outcome": data.outcome,
+                        "refund_amount": refund,
+                        "note": data.note,
+                    },
+                    order_id=world.order.order_id,
+                )
+            ]
+        case ev.TicketOpened(data=data) if ticket is not None:
+            if data.channel not in RECEIPT_CHANNELS:
+                return []
+            target = policies.sla_for(data.channel, data.priority)
+            reply_by = add_business_time(
+                ticket.opened_at, target.first_response, policies.business_hours
+            )
+            return [
+                NotifyCustomer(
+                    "ticket_received",
+                    event.event_id,
+                    {
+                        "ticket_id": data.ticket_id,
+                        "subject": data.subject,
+                        "reply_by": reply_by.isoformat(),
+                    },
+                    order_id=data.order_id,
+                    ticket_id=data.ticket_id,
+                )
+            ]
+    return []
+
+
+def _return_requested(
+    event: ev.EnvelopeBase, data: Any, now: datetime, policies: Policies
+) -> NotifyCustomer:
+    items = [{"sku": item.sku, "quantity": item.quantity} for item in data.items]
+    if data.kind == "complaint":
+        answer_by = event.occurred_at + policies.complaints.reply_within
+        return NotifyCustomer(
+            "complaint_received",
+            event.event_id,
+            {
+                "order_id": data.order_id,
+                "return_id": data.return_id,
+                "answer_by": answer_by.isoformat(),
+            },
+            order_id=data.order_id,
+        )
+    return NotifyCustomer(
+        "return_instructions",
+        event.event_id,
+        {
+            "order_id": data.order_id,
+            "return_id": data.return_id,
+            "return_kind": data.kind,
+            "items": items,
+            "refund_within_days": policies.withdrawal.refund_within.days,
+        },
+        order_id=data.order_id,
+    )
+
+
+def on_delivery_overdue(
+    world: World,
+    *,
+    timer_id: int,
+    version: int,
+    estimate: str,
+    now: datetime,
+    policies: Policies,
+    customer_label: str,
+) -> list[Effect]:
+    """The estimate plus the grace passed with no delivery: tell the customer
+    first (once per estimate), alert staff (once per firing), look again later."""
+    order = world.order
+    if order is None or order.status in ("delivered", "cancelled"):
+        return []
+    if order.estimated_delivery != estimate:
+        return []  # a newer estimate re-armed the timer; this firing is stale
+    timezone = world.customer.timezone if world.customer else "Europe/Warsaw"
+    overdue_since = delivery_deadline(estimate, timezone)
+    look_again = now + policies.shipping.delay_grace
+    return [
+        NotifyCustomer(
+            "shipment_delayed",
+            f"overdue:{order.order_id}:{estimate}",
+            {
+                "order_id": order.order_id,
+                "reason": None,
+                "new_estimated_delivery": None,
+                "next_update_by": look_again.isoformat(),
+            },
+            order_id=order.order_id,
+        ),
+        AlertStaff(
+            "delivery_overdue",
+            f"timer:{timer_id}:{version}",
+            1,
+            {
+                "order_id": order.order_id,
+                "customer": customer_label,
+                "carrier": order.carrier,
+                "tracking_number": order.tracking_number,
+                "estimated_delivery": estimate,
+                "overdue_by": int((now - overdue_since).total_seconds()),
+                "policy": "shipping.delay_grace",
+            },
+            order_id=order.order_id,
+        ),
+        ScheduleTimer(DELIVERY_OVERDUE, order.order_id, look_again, {"estimate": estimate}),
+    ]

@@ -1,0 +1,48 @@
+"""What a worker's decision asks for. Pure data; `outbox.apply_effects` carries it out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class NotifyCustomer:
+    """A message to the customer; `source` (an event id, or a timer firing) makes
+    the idempotency key together with the kind and the recipient."""
+
+    kind: str
+    source: str
+    context: dict[str, Any]
+    order_id: str | None = None
+    ticket_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertStaff:
+    """A staff alert to every target of escalation level `level`."""
+
+    kind: str
+    source: str
+    level: int
+    context: dict[str, Any]
+    order_id: str | None = None
+    ticket_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleTimer:
+    kind: str
+    subject_id: str
+    due_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    kind: str
+    subject_id: str
+
+
+Effect = NotifyCustomer | AlertStaff | ScheduleTimer | CancelTimer

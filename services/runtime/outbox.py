@@ -1,0 +1,241 @@
+"""Carry out a decision's effects inside the caller's transaction.
+
+Messages are rendered now and written to the outbox once per idempotency key
+(event or timer firing, kind, recipient); the deliverer sends them later.
+Timers are scheduled or cancelled in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.runtime import tokens
+from services.runtime.effects import (
+    AlertStaff,
+    CancelTimer,
+    Effect,
+    NotifyCustomer,
+    ScheduleTimer,
+)
+from services.runtime.logging import mask_email, mask_phone
+from services.runtime.policies import Policies
+from services.runtime.rendering import TRANSACTIONAL_KINDS, Renderer
+from services.runtime.store import notifications, timers
+from services.runtime.views import CustomerView
+
+#: How long an unsubscribe link keeps working.
+UNSUBSCRIBE_VALID_FOR = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class OutboxContext:
+    """What writing a message needs beyond the decision itself."""
+
+    shop_id: str
+    policies: Policies
+    renderer: Renderer
+    secret_key: str
+    public_url: str
+    now: datetime
+
+
+def idempotency_key(shop_id: str, source: str, kind: str, recipient: str) -> str:
+    digest = hashlib.sha256("\x1f".join((shop_id, source, kind, recipient)).encode())
+    return f"{kind}:{digest.hexdigest()[:40]}"
+
+
+def customer_channel(customer: CustomerView, policies: Policies) -> tuple[str, str] | None:
+    """(channel, recipient): the first preferred channel the customer can take."""
+    for channel in policies.delivery.prefer:
+        if channel == "email" and customer.email:
+            return "email", customer.email
+        if channel == "sms" and customer.phone:
+            return "sms", customer.phone
+        if channel == "webhook" and policies.delivery.webhook_url:
+            return "webhook", policies.delivery.webhook_url
+    return None
+
+
+def masked_customer(customer: CustomerView | None) -> str:
+    if customer is None:
+        return "unknown customer"
+    contact = (
+        mask_email(customer.email)
+        if customer.email
+        else mask_phone(customer.phone)
+        if customer.phone
+        else "no contact"
+    )
+    return f"{customer.customer_id} ({contact})"
+
+
+def _shop(policies: Policies) -> dict[str, str]:
+    contact = policies.contact
+    return {
+        "name": contact.shop_name,
+        "email": contact.email,
+        "phone": contact.phone,
+        "url": contact.url,
+    }
+
+
+def _notify_customer(
+    session: Session, effect: NotifyCustomer, customer: CustomerView | None, ctx: OutboxContext
+) -> None:
+    route = customer_channel(customer, ctx.policies) if customer is not None else None
+    transactional = effect.kind in TRANSACTIONAL_KINDS
+    common: dict[str, Any] = {
+        "shop_id": ctx.shop_id,
+        "kind": effect.kind,
+        "now": ctx.now,
+        "order_id": effect.order_id,
+        "ticket_id": effect.ticket_id,
+    }
+    if customer is None or route is None:
+        who = customer.customer_id if customer is not None else "unknown"
+        notifications.add_once(
+            session,
+            idempotency_key=idempotency_key(ctx.shop_id, effect.source, effect.kind, who),
+            channel="none",
+            recipient=who,
+            content={"context": effect.context},
+            status="suppressed",
+            failure_reason="the customer has no email, phone or shop webhook to reach them",
+            **common,
+        )
+        return
+    channel, recipient = route
+    key = idempotency_key(ctx.shop_id, effect.source, effect.kind, recipient)
+    if customer.opted_out and not transactional:
+        notifications.add_once(
+            session,
+            idempotency_key=key,
+            channel=channel,
+            recipient=recipient,
+            content={"context": effect.context},
+            status="suppressed",
+            failure_reason="the customer opted out of non-transactional messages",
+            locale=customer.locale,
+            **common,
+        )
+        return
+    context = {
+        "customer_name": customer.name,
+        "locale": customer.locale,
+        "timezone": customer.timezone,
+        "shop": _shop(ctx.policies),
+        "unsubscribe_url": None,
+        **effect.context,
+    }
+    if not transactional:
+        token = tokens.sign(
+            ctx.secret_key,
+            "unsubscribe",
+            {"shop": ctx.shop_id, "customer": customer.customer_id},
+            ctx.now + UNSUBSCRIBE_VALID_FOR,
+        )
+        context["unsubscribe_url"] = f"{ctx.public_url.rstrip('/')}/u/{token}"
+    message = ctx.renderer.render(effect.kind, customer.locale, context, shop_id=ctx.shop_id)
+    content: dict[str, Any] = {
+        "subject": message.subject,
+        "text": message.text,
+        "html": message.html,
+        "unsubscribe_url": context["unsubscribe_url"],
+    }
+    if channel == "webhook":
+        content["data"] = effect.context
+    notifications.add_once(
+        session,
+        idempotency_key=key,
+        channel=channel,
+        recipient=recipient,
+        content=content,
+        locale=customer.locale,
+        **common,
+    )
+
+
+def _alert_staff(session: Session, effect: AlertStaff, ctx: OutboxContext) -> None:
+    escalation = ctx.policies.escalation
+    targets = escalation.level2 if effect.level >= 2 else escalation.level1
+    locale = ctx.policies.staff.locale
+    message = ctx.renderer.render(
+        effect.kind,
+        locale,
+        {
+            "locale": locale,
+            "timezone": ctx.policies.business_hours.timezone,
+            "level": effect.level,
+            **effect.context,
+        },
+        shop_id=ctx.shop_id,
+    )
+    for target in targets:
+        if target.startswith("mailto:"):
+            channel, recipient = "email", target.removeprefix("mailto:")
+            content: dict[str, Any] = {
+                "subject": message.subject,
+                "text": message.text,
+                "html": message.html,
+                "unsubscribe_url": None,
+            }
+        else:
+            channel, recipient = "http", target
+            content = {
+                "payload": {
+                    "text": message.text,
+                    "kind": effect.kind,
+                    "level": effect.level,
+                    "shop_id": ctx.shop_id,
+                    "order_id": effect.order_id,
+                    "ticket_id": effect.ticket_id,
+                    **effect.context,
+                }
+            }
+        notifications.add_once(
+            session,
+            idempotency_key=idempotency_key(ctx.shop_id, effect.source, effect.kind, recipient),
+            shop_id=ctx.shop_id,
+            kind=effect.kind,
+            channel=channel,
+            recipient=recipient,
+            content=content,
+            now=ctx.now,
+            locale=locale,
+            order_id=effect.order_id,
+            ticket_id=effect.ticket_id,
+        )
+
+
+def apply_effects(
+    session: Session,
+    effects: Iterable[Effect],
+    customer: CustomerView | None,
+    ctx: OutboxContext,
+) -> None:
+    for effect in effects:
+        match effect:
+            case NotifyCustomer():
+                _notify_customer(session, effect, customer, ctx)
+            case AlertStaff():
+                _alert_staff(session, effect, ctx)
+            case ScheduleTimer():
+                timers.schedule(
+                    session,
+                    shop_id=ctx.shop_id,
+                    kind=effect.kind,
+                    subject_id=effect.subject_id,
+                    due_at=effect.due_at,
+                    now=ctx.now,
+                    payload=effect.payload or None,
+                )
+            case CancelTimer():
+                timers.cancel(
+                    session, shop_id=ctx.shop_id, kind=effect.kind, subject_id=effect.subject_id
+                )

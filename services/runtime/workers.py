@@ -1,0 +1,95 @@
+"""What every dramatiq worker gets: the broker, the store, the policies, the clock.
+
+Workers build their actors in a `register(broker, context)` function instead
+of at import time, so importing a worker module connects to nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.runtime.clock import Clock, utcnow
+from services.runtime.policies import PolicyBook
+from services.runtime.settings import Settings
+
+#: Retries of a failing actor before its message goes to the `.XQ` queue:
+#: about an hour of exponential back-off, enough to ride out a store outage.
+MAX_RETRIES = 12
+MIN_BACKOFF_MS = 500
+MAX_BACKOFF_MS = 5 * 60_000
+
+
+@dataclass(frozen=True)
+class ActorRef:
+    """An actor named by its queue and name only: senders never import workers."""
+
+    queue: str
+    actor: str
+
+
+@dataclass
+class WorkerContext:
+    """The dependencies of every actor, made once per process."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    policies: PolicyBook
+    clock: Clock = utcnow
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def build_broker(settings: Settings) -> RabbitmqBroker:
+    """dramatiq's RabbitMQ broker for `settings.amqp_url` (connects lazily)."""
+    return RabbitmqBroker(url=settings.amqp_url, confirm_delivery=True)
+
+
+def make_actor(
+    broker: dramatiq.Broker,
+    fn: Callable[..., Any],
+    *,
+    actor_name: str,
+    queue_name: str,
+    **options: Any,
+) -> dramatiq.Actor[Any, Any]:
+    options = {
+        "max_retries": MAX_RETRIES,
+        "min_backoff": MIN_BACKOFF_MS,
+        "max_backoff": MAX_BACKOFF_MS,
+        **options,
+    }
+    invalid = set(options) - set(broker.actor_options)
+    if invalid:
+        raise ValueError(f"unknown actor options {sorted(invalid)}")
+    return dramatiq.Actor(
+        fn,
+        broker=broker,
+        actor_name=actor_name,
+        queue_name=queue_name,
+        priority=0,
+        options=options,
+    )
+
+
+#: Namespace of message ids for timer firings: one id per (timer, version).
+TIMER_NAMESPACE = uuid.UUID("9d3c1f0e-7a43-4c55-8f0a-3e0b8f2f6a21")
+
+
+def timer_message(
+    queue: str, actor: str, timer_id: int, version: int, now_ms: int
+) -> dramatiq.Message[Any]:
+    return dramatiq.Message(
+        queue_name=queue,
+        actor_name=actor,
+        args=(timer_id, version),
+        kwargs={},
+        options={},
+        message_id=str(uuid.uuid5(TIMER_NAMESPACE, f"{actor}\x1f{timer_id}\x1f{version}")),
+        message_timestamp=now_ms,
+    )

@@ -1,0 +1,1 @@
+"""The scheduler: fires due timers from the store into dramatiq."""

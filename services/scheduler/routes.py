@@ -1,0 +1,14 @@
+"""Which actor handles which kind of timer: the one table to read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from services.runtime.workers import ActorRef
+
+NOTIFIER_TIMERS = ActorRef("aftersale.notifier", "notifier.on_timer")
+
+#: timer kind → the actor that acts when it fires, with (timer_id, version).
+TIMER_ROUTES: Mapping[str, ActorRef] = {
+    "delivery_overdue": NOTIFIER_TIMERS,
+}

@@ -1,0 +1,22 @@
+"""Build the scheduler from settings."""
+
+from __future__ import annotations
+
+import threading
+
+from services.runtime.durations import parse_duration
+from services.runtime.settings import Settings
+from services.runtime.store.engine import build_engine, session_factory
+from services.scheduler.scheduler import Scheduler
+
+
+def build_scheduler(settings: Settings) -> Scheduler:
+    return Scheduler(
+        amqp_url=settings.amqp_url,
+        sessions=session_factory(build_engine(settings.database_url)),
+        tick=parse_duration(settings.scheduler_tick),
+    )
+
+
+def run_scheduler(settings: Settings, stop: threading.Event) -> None:
+    build_scheduler(settings).run(stop)

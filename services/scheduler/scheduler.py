@@ -1,0 +1,129 @@
+"""Claim due timers in batches and hand them to their actors.
+
+One store transaction per batch: claim (FOR UPDATE SKIP LOCKED on
+PostgreSQL, so several schedulers share the work), publish the firings in one
+broker transaction, mark the timers fired, commit. A crash after the publish
+and before the commit fires the batch again; handlers check the timer's
+version and write their effects once per (timer, version), so nothing happens
+twice.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pika
+import pika.exceptions
+import structlog
+from pika.adapters.blocking_connection import BlockingChannel
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.runtime import topology
+from services.runtime.amqp import BrokerUnreachable, connect
+from services.runtime.clock import Clock, utcnow
+from services.runtime.store import timers
+from services.runtime.store.models import Timer
+from services.runtime.workers import ActorRef, timer_message
+from services.scheduler.routes import TIMER_ROUTES
+
+log = structlog.get_logger("aftersale.scheduler")
+
+
+class NoRoute(LookupError):
+    """A timer of a kind no actor handles."""
+
+
+@dataclass
+class SchedulerStats:
+    fired: int = 0
+    ticks: int = 0
+    unroutable: int = 0
+
+
+@dataclass
+class Scheduler:
+    amqp_url: str
+    sessions: sessionmaker[Session]
+    tick: timedelta = timedelta(seconds=1)
+    batch_size: int = 500
+    routes: Mapping[str, ActorRef] = field(default_factory=lambda: dict(TIMER_ROUTES))
+    clock: Clock = utcnow
+    stats: SchedulerStats = field(default_factory=SchedulerStats)
+    ready: threading.Event = field(default_factory=threading.Event)
+
+    def fire_due(self, channel: BlockingChannel) -> int:
+        """Fire one batch of due timers; the number fired."""
+        now = self.clock()
+        with self.sessions.begin() as session:
+            due = timers.claim_due(session, now, self.batch_size)
+            if not due:
+                return 0
+            routable = [t for t in due if t.kind in self.routes]
+            for timer in due:
+                if timer.kind not in self.routes:
+                    # Keep it visible instead of spinning on it every tick.
+                    log.error("timer of unknown kind", kind=timer.kind, timer_id=timer.id)
+                    timer.state = "unroutable"
+                    self.stats.unroutable += 1
+            self._publish(channel, routable, int(now.timestamp() * 1000))
+            timers.mark_fired(routable, now)
+        self.stats.fired += len(routable)
+        return len(due)
+
+    def _publish(self, channel: BlockingChannel, due: list[Timer], now_ms: int) -> None:
+        for timer in due:
+            ref = self.routes[timer.kind]
+            message = timer_message(ref.queue, ref.actor, timer.id, timer.version, now_ms)
+            channel.basic_publish(
+                exchange="",
+                routing_key=ref.queue,
+                body=message.encode(),
+                properties=pika.BasicProperties(delivery_mode=2),
+                mandatory=True,
+            )
+        if due:
+            channel.tx_commit()
+
+    def run(self, stop: threading.Event) -> None:
+        """Tick until `stop`; reconnect to the broker and wait out the store."""
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                connection = connect(self.amqp_url, name="aftersale-scheduler")
+            except BrokerUnreachable as exc:
+                log.warning("broker unreachable; retrying", error=str(exc), retry_in=backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 15.0)
+                continue
+            backoff = 0.5
+            try:
+                self._loop(connection, stop)
+            except pika.exceptions.AMQPError as exc:
+                log.warning("broker connection lost; reconnecting", error=repr(exc))
+                stop.wait(1.0)
+            finally:
+                if connection.is_open:
+                    connection.close()
+
+    def _loop(self, connection: pika.BlockingConnection, stop: threading.Event) -> None:
+        channel = connection.channel()
+        queues = tuple(sorted({ref.queue for ref in self.routes.values()}))
+        topology.declare(channel, queues)
+        channel.tx_select()
+        self.ready.set()
+        log.info("scheduler running", tick_s=self.tick.total_seconds())
+        while not stop.is_set():
+            self.stats.ticks += 1
+            try:
+                fired = self.fire_due(channel)
+            except (OperationalError, InterfaceError) as exc:
+                log.error("store unavailable; retrying", error=str(exc).splitlines()[0][:200])
+                fired = 0
+                connection.sleep(min(5.0, self.tick.total_seconds() * 2))
+            if fired < self.batch_size:
+                connection.sleep(self.tick.total_seconds())
+        self.ready.clear()
