@@ -16,6 +16,7 @@ __all__ = ["SUBSCRIPTIONS", "ActorRef", "Subscriptions", "worker_queue_names"]
 Subscriptions = Mapping[str, tuple[ActorRef, ...]]
 
 NOTIFIER = ActorRef("aftersale.notifier", "notifier.on_event")
+ESCALATOR = ActorRef("aftersale.escalator", "escalator.on_event")
 
 #: event type → the actors that react to it.
 SUBSCRIPTIONS: Subscriptions = {
@@ -24,10 +25,14 @@ SUBSCRIPTIONS: Subscriptions = {
     "shipment.delayed": (NOTIFIER,),
     "order.delivered": (NOTIFIER,),
     "order.cancelled": (NOTIFIER,),
-    "return.requested": (NOTIFIER,),
-    "return.received": (NOTIFIER,),
-    "return.resolved": (NOTIFIER,),
-    "ticket.opened": (NOTIFIER,),
+    "return.requested": (NOTIFIER, ESCALATOR),
+    "return.received": (NOTIFIER, ESCALATOR),
+    "return.resolved": (NOTIFIER, ESCALATOR),
+    "ticket.opened": (NOTIFIER, ESCALATOR),
+    "ticket.replied": (ESCALATOR,),
+    "ticket.resolved": (ESCALATOR,),
+    "callback.promised": (ESCALATOR,),
+    "callback.completed": (ESCALATOR,),
 }
 
 

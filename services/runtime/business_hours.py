@@ -75,7 +75,7 @@ def _wall(instant: datetime, zone: ZoneInfo) -> datetime:
 def _first_instant(wall: datetime, zone: ZoneInfo) -> datetime:
     """The first UTC instant at which the clock in ``zone`` reads ``wall`` or later."""
     guess = wall.replace(tzinfo=zone).astimezone(UTC)  # fold=0: the first occurrence
-    if True:
+    if _wall(guess, zone) == wall:
         return guess
     # ``wall`` was skipped (clocks jumped forward over it). fold=1 reads it with the
     # offset after the jump, landing before the jump; fold=0 with the offset before,

@@ -41,8 +41,30 @@ class ScheduleTimer:
 
 @dataclass(frozen=True)
 class CancelTimer:
+    """Cancel the timer (kind, subject); with `prefix`, every subject starting so."""
+
     kind: str
     subject_id: str
+    prefix: bool = False
 
 
-Effect = NotifyCustomer | AlertStaff | ScheduleTimer | CancelTimer
+@dataclass(frozen=True)
+class SetSlaClock:
+    """Record a ticket's running SLA clock (None clears it) and the alert level."""
+
+    ticket_id: str
+    reply_due_at: datetime | None
+    hard_due_at: datetime | None
+    level: int = 0
+    first_reply_due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RaiseLevel:
+    """Note that a ticket's alerts reached `level`."""
+
+    ticket_id: str
+    level: int
+
+
+Effect = NotifyCustomer | AlertStaff | ScheduleTimer | CancelTimer | SetSlaClock | RaiseLevel

@@ -21,12 +21,14 @@ from services.runtime.effects import (
     CancelTimer,
     Effect,
     NotifyCustomer,
+    RaiseLevel,
     ScheduleTimer,
+    SetSlaClock,
 )
 from services.runtime.logging import mask_email, mask_phone
 from services.runtime.policies import Policies
 from services.runtime.rendering import TRANSACTIONAL_KINDS, Renderer
-from services.runtime.store import notifications, timers
+from services.runtime.store import notifications, state, timers
 from services.runtime.views import CustomerView
 
 #: How long an unsubscribe link keeps working.
@@ -235,7 +237,25 @@ def apply_effects(
                     now=ctx.now,
                     payload=effect.payload or None,
                 )
+            case CancelTimer(prefix=True):
+                timers.cancel_prefix(
+                    session, shop_id=ctx.shop_id, kind=effect.kind, subject_prefix=effect.subject_id
+                )
             case CancelTimer():
                 timers.cancel(
                     session, shop_id=ctx.shop_id, kind=effect.kind, subject_id=effect.subject_id
                 )
+            case SetSlaClock():
+                ticket = state.ticket(session, ctx.shop_id, effect.ticket_id)
+                if ticket is not None:
+                    ticket.reply_due_at, ticket.hard_due_at = (
+                        effect.reply_due_at,
+                        effect.hard_due_at,
+                    )
+                    ticket.escalation_level = effect.level
+                    if effect.first_reply_due_at is not None:
+                        ticket.first_reply_due_at = effect.first_reply_due_at
+            case RaiseLevel():
+                ticket = state.ticket(session, ctx.shop_id, effect.ticket_id)
+                if ticket is not None:
+                    ticket.escalation_level = max(ticket.escalation_level, effect.level)

@@ -18,6 +18,7 @@ log = structlog.get_logger("aftersale.worker")
 #: Worker name → module with a `register(broker, context)` function.
 WORKERS: dict[str, str] = {
     "notifier": "services.notifier.actors",
+    "escalator": "services.escalator.actors",
 }
 
 

@@ -13,11 +13,11 @@ import re
 import ssl
 import tempfile
 from email import policy
-from email.headerregistry import HeaderRegistry, UnstructuredHeader
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from services.deliverer.channels.base import PermanentFailure, TemporaryFailure
 from services.deliverer.channels.smtp import DEFAULT_TIMEOUT, SmtpServer, send_over_smtp
@@ -37,6 +37,8 @@ class _VerbatimHeader(UnstructuredHeader):
     which breaks one-click unsubscribe and filters on the raw header.
     """
 
+    name: str  # provided by BaseHeader, which the registry mixes in
+
     def fold(self, *, policy: Any) -> str:
         return f"{self.name}: {self}{policy.linesep}"
 
@@ -44,10 +46,10 @@ class _VerbatimHeader(UnstructuredHeader):
 _VERBATIM = ("x-aftersale-kind", "x-aftersale-key", "list-unsubscribe", "list-unsubscribe-post")
 
 
-def _policy() -> policy.EmailPolicy:
+def _policy() -> policy.EmailPolicy[EmailMessage]:
     registry = HeaderRegistry()
     for name in _VERBATIM:
-        registry.map_to_type(name, _VerbatimHeader)
+        registry.map_to_type(name, cast("type[BaseHeader]", _VerbatimHeader))
     return policy.SMTP.clone(header_factory=registry)
 
 
@@ -97,9 +99,10 @@ def build_message(notification: Notification, mail_from: str) -> EmailMessage:
     if unsubscribe_url:
         message["List-Unsubscribe"] = f"<{_one_line(unsubscribe_url)}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(str(text or ""))
+    # Quoted-printable: 7-bit safe for any server, and no line over 998 bytes.
+    message.set_content(str(text or ""), cte="quoted-printable")
     if html:
-        message.add_alternative(str(html), subtype="html")
+        message.add_alternative(str(html), subtype="html", cte="quoted-printable")
     return message
 
 
@@ -155,9 +158,7 @@ class EmailChannel:
         target = self.path_for(notification)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(
-                dir=target.parent, prefix=".", suffix=".eml.tmp"
-            )
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".eml.tmp")
             try:
                 with os.fdopen(handle, "wb") as file:
                     file.write(message.as_bytes())

@@ -181,6 +181,13 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     callback_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     callback_completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: The SLA clock, kept by the escalator: the first reply's target (for the
+    #: compliance figures), the running clock's target and hard limit, and the
+    #: highest alert level sent for it.
+    first_reply_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reply_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    hard_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     customer: Mapped[Customer] = relationship()
 

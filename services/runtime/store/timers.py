@@ -65,6 +65,23 @@ def cancel(session: Session, *, shop_id: str, kind: str, subject_id: str) -> boo
     return bool(getattr(result, "rowcount", 0))
 
 
+def cancel_prefix(session: Session, *, shop_id: str, kind: str, subject_prefix: str) -> int:
+    """Cancel every pending timer of `kind` whose subject starts with the prefix."""
+    escaped = subject_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    result = session.execute(
+        update(Timer)
+        .where(
+            Timer.shop_id == shop_id,
+            Timer.kind == kind,
+            Timer.subject_id.like(escaped + "%", escape="\\"),
+            Timer.state == PENDING,
+        )
+        .values(state=CANCELLED, version=Timer.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
 def claim_due(session: Session, now: datetime, limit: int) -> list[Timer]:
     """Pending timers due by `now`, locked for this transaction.
 

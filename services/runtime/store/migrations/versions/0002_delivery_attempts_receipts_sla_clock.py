@@ -1,4 +1,4 @@
-"""delivery attempts and handled events
+"""delivery attempts, handled events, SLA clocks
 
 Revision ID: 0002
 Revises: 0001
@@ -71,8 +71,24 @@ def upgrade() -> None:
             "ix_notifications_status_next_attempt_at", ["status", "next_attempt_at"], unique=False
         )
 
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("first_reply_due_at", UtcDateTime(), nullable=True))
+        batch_op.add_column(sa.Column("reply_due_at", UtcDateTime(), nullable=True))
+        batch_op.add_column(sa.Column("hard_due_at", UtcDateTime(), nullable=True))
+        batch_op.add_column(
+            sa.Column("escalation_level", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.create_index(batch_op.f("ix_tickets_reply_due_at"), ["reply_due_at"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tickets_reply_due_at"))
+        batch_op.drop_column("escalation_level")
+        batch_op.drop_column("hard_due_at")
+        batch_op.drop_column("reply_due_at")
+        batch_op.drop_column("first_reply_due_at")
+
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index("ix_notifications_status_next_attempt_at")
         batch_op.create_index(batch_op.f("ix_notifications_status"), ["status"], unique=False)

@@ -1,0 +1,39 @@
+"""Build the deliverer from settings and run it until a stop signal."""
+
+from __future__ import annotations
+
+import threading
+
+from services.deliverer.channels.base import Channel
+from services.deliverer.channels.email import EmailChannel
+from services.deliverer.channels.sms import SmsChannel
+from services.deliverer.channels.staff_http import HttpChannel
+from services.deliverer.channels.webhook import WebhookChannel
+from services.deliverer.deliverer import Deliverer
+from services.deliverer.shop_secrets import load_shop_secrets
+from services.runtime.clock import Clock, utcnow
+from services.runtime.policies import PolicyBook, load_policies
+from services.runtime.settings import Settings
+from services.runtime.store.engine import build_engine, session_factory
+
+
+def build_channels(settings: Settings) -> dict[str, Channel]:
+    """One channel per ``Notification.channel`` value, configured from the settings."""
+    secrets = load_shop_secrets(settings.shop_secrets)
+    return {
+        "email": EmailChannel(settings.smtp_url, settings.outbox_dir, mail_from=settings.mail_from),
+        "sms": SmsChannel(settings.sms_url),
+        "webhook": WebhookChannel(secrets),
+        "http": HttpChannel(secrets),
+    }
+
+
+def build_deliverer(settings: Settings, policies: PolicyBook, clock: Clock = utcnow) -> Deliverer:
+    """A deliverer on the store of ``settings`` (builds an engine; connects lazily)."""
+    engine = build_engine(settings.database_url)
+    return Deliverer(session_factory(engine), build_channels(settings), policies, clock)
+
+
+def run_deliverer(settings: Settings, stop: threading.Event) -> None:
+    """Deliver until ``stop`` is set (the process's signal handler sets it)."""
+    build_deliverer(settings, load_policies(settings.policies)).run(stop)

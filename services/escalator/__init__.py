@@ -1,0 +1,1 @@
+"""The escalator: SLA clocks, legal deadlines and promises, with staff alerts."""

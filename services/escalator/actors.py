@@ -1,0 +1,96 @@
+"""The escalator's actors: load, decide, commit."""
+
+from __future__ import annotations
+
+import dramatiq
+import structlog
+
+from services.escalator import decide
+from services.runtime.eventlog_reader import load_event
+from services.runtime.outbox import OutboxContext, apply_effects, masked_customer
+from services.runtime.receipts import already_handled, mark_handled
+from services.runtime.rendering import Renderer
+from services.runtime.settings import secret_key
+from services.runtime.store.models import Timer
+from services.runtime.workers import WorkerContext, make_actor
+from services.runtime.world import load_world
+
+QUEUE = "aftersale.escalator"
+WORKER = "escalator"
+log = structlog.get_logger("aftersale.escalator")
+
+
+def _outbox(context: WorkerContext, shop_id: str, now: object) -> OutboxContext:
+    return OutboxContext(
+        shop_id=shop_id,
+        policies=context.policies.for_shop(shop_id),
+        renderer=context.extras["renderer"],
+        secret_key=context.extras["secret_key"],
+        public_url=context.settings.public_url,
+        now=now,  # type: ignore[arg-type]
+    )
+
+
+def handle_event(context: WorkerContext, shop_id: str, event_id: str) -> None:
+    with structlog.contextvars.bound_contextvars(event_id=event_id, shop_id=shop_id):
+        with context.sessions.begin() as session:
+            if already_handled(session, WORKER, shop_id, event_id):
+                return
+            record, event = load_event(session, shop_id, event_id)
+            data = getattr(event, "data", None)
+            world = load_world(
+                session,
+                shop_id,
+                order_id=record.order_id,
+                ticket_id=record.ticket_id,
+                return_id=getattr(data, "return_id", None),
+            )
+            now = context.clock()
+            effects = decide.on_event(event, world, now, context.policies.for_shop(shop_id))
+            apply_effects(session, effects, world.customer, _outbox(context, shop_id, now))
+            mark_handled(session, WORKER, shop_id, event_id, now)
+        log.info("event handled", type=event.type, effects=len(effects))
+
+
+def handle_timer(context: WorkerContext, timer_id: int, version: int) -> None:
+    with context.sessions.begin() as session:
+        timer = session.get(Timer, timer_id)
+        if timer is None or timer.version != version or timer.state == "cancelled":
+            log.info("stale timer ignored", timer_id=timer_id, version=version)
+            return
+        subject = timer.subject_id.split("#", 1)[0]
+        on_ticket = timer.kind.startswith(("sla_", "callback_"))
+        world = load_world(
+            session,
+            timer.shop_id,
+            ticket_id=subject if on_ticket else None,
+            return_id=None if on_ticket else subject,
+        )
+        now = context.clock()
+        effects = decide.on_timer(
+            timer.kind,
+            timer.subject_id,
+            dict(timer.payload or {}),
+            f"timer:{timer_id}:{version}",
+            world,
+            now,
+            context.policies.for_shop(timer.shop_id),
+            masked_customer(world.customer),
+        )
+        apply_effects(session, effects, world.customer, _outbox(context, timer.shop_id, now))
+    log.info("timer handled", kind=timer.kind, timer_id=timer_id, effects=len(effects))
+
+
+def register(broker: dramatiq.Broker, context: WorkerContext) -> None:
+    """Create the escalator's actors on `broker`, bound to `context`."""
+    context.extras.setdefault("renderer", Renderer(context.settings.templates_dir))
+    context.extras.setdefault("secret_key", secret_key(context.settings))
+
+    def on_event(shop_id: str, event_id: str, event_type: str) -> None:
+        handle_event(context, shop_id, event_id)
+
+    def on_timer(timer_id: int, version: int) -> None:
+        handle_timer(context, timer_id, version)
+
+    make_actor(broker, on_event, actor_name="escalator.on_event", queue_name=QUEUE)
+    make_actor(broker, on_timer, actor_name="escalator.on_timer", queue_name=QUEUE)

@@ -1,0 +1,40 @@
+"""A ticket's SLA clock from the policy: warning, target, hard limit. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from services.runtime.business_hours import add_business_time
+from services.runtime.policies import Policies
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    started_at: datetime
+    warn_at: datetime
+    due_at: datetime
+    hard_at: datetime
+    #: The policy key that set the target, named in every alert.
+    policy: str
+
+
+def sla_policy_key(channel: str, priority: str, policies: Policies) -> str:
+    channel_policy = getattr(policies.sla, channel)
+    if getattr(channel_policy, priority, None) is not None:
+        return f"sla.{channel}.{priority}.first_response"
+    return f"sla.{channel}.first_response"
+
+
+def sla_clock(started_at: datetime, channel: str, priority: str, policies: Policies) -> SlaClock:
+    """Targets counted in business time when business hours are on."""
+    target = policies.sla_for(channel, priority)
+    hours = policies.business_hours
+    warn_after = max(target.first_response - target.warn_before, timedelta(0))
+    return SlaClock(
+        started_at=started_at,
+        warn_at=add_business_time(started_at, warn_after, hours),
+        due_at=add_business_time(started_at, target.first_response, hours),
+        hard_at=add_business_time(started_at, target.hard_limit, hours),
+        policy=sla_policy_key(channel, priority, policies),
+    )

@@ -1,0 +1,142 @@
+"""An order's life through the real system: the right emails, in the right
+language, with the right dates, exactly once — and a late parcel noticed
+without any delay event."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from services.publishing.publisher import EventPublisher
+from services.runtime.policies import parse_policies
+from services.runtime.settings import Settings
+from services.runtime.store.models import Notification, Timer
+from tests.support import factories
+from tests.support.polling import wait_until
+from tests.support.smtp import body_text, smtp_sink
+from tests.support.system import running_system
+
+
+def settings_for(amqp_url: str, database_url: str, smtp_port: int, tmp_path: Path) -> Settings:
+    return Settings(
+        amqp_url=amqp_url,
+        database_url=database_url,
+        smtp_url=f"smtp://127.0.0.1:{smtp_port}",
+        outbox_dir=tmp_path / "outbox",
+        secret_key="test-secret",
+        scheduler_tick="100ms",
+        public_url="http://shop.test:8080",
+    )
+
+
+def life(order_id: str, locale: str) -> list[dict[str, Any]]:
+    customer = factories.customer(f"c-{order_id}", locale=locale, name="Zofia Nowak")
+    placed = factories.order_placed(order_id)
+    placed["data"]["customer"] = customer
+    placed["data"]["promised_delivery_by"] = "2026-11-27"
+    shipped = factories.order_shipped(order_id)  # estimated 2026-11-25
+    delayed = factories.envelope(
+        "shipment.delayed",
+        {"order_id": order_id, "reason": "burza śnieżna", "new_estimated_delivery": "2026-11-28"},
+    )
+    delivered = factories.envelope(
+        "order.delivered", {"order_id": order_id, "delivered_at": "2026-11-28T12:00:00+01:00"}
+    )
+    return [placed, shipped, delayed, delivered]
+
+
+def publish(amqp_url: str, events: list[dict[str, Any]]) -> None:
+    with EventPublisher(amqp_url) as publisher:
+        for event in events:
+            assert publisher.publish_event(event) == "confirmed"
+
+
+EXPECTED = {
+    "pl": {
+        "order_confirmation": ["27 listopada 2026", "104,30"],
+        "order_shipped": ["25 listopada 2026", "6200123456789", "InPost"],
+        "shipment_delayed": ["28 listopada 2026", "burza śnieżna"],
+    },
+    "en": {
+        "order_confirmation": ["27 November 2026", "104.30"],
+        "order_shipped": ["25 November 2026", "6200123456789", "InPost"],
+        "shipment_delayed": ["28 November 2026", "burza śnieżna"],
+    },
+}
+
+
+@pytest.mark.parametrize("locale", ["pl", "en"])
+def test_an_order_life_brings_each_email_once_in_the_customer_language(
+    amqp_url: str, sqlite_url: str, tmp_path: Path, locale: str
+) -> None:
+    with smtp_sink() as (inbox, port):
+        settings = settings_for(amqp_url, sqlite_url, port, tmp_path)
+        with running_system(settings, parse_policies("")) as system:
+            publish(amqp_url, life("ord-life", locale))
+            wait_until(lambda: len(inbox.messages) >= 3, timeout=30, what="three emails")
+            wait_until(lambda: _timer_state(system, "ord-life") == "cancelled", what="cancel")
+    assert sorted(inbox.kinds()) == sorted(EXPECTED[locale])
+    for kind, facts in EXPECTED[locale].items():
+        [message] = inbox.of_kind(kind)
+        assert message["To"] == "jan.kowalski@example.com"
+        text = body_text(message).replace("\u00a0", " ").replace("\u202f", " ")
+        for fact in facts:
+            assert fact in text, (kind, fact, text)
+        assert message["X-Aftersale-Key"].startswith(kind + ":")
+
+
+def _timer_state(system: Any, order_id: str) -> str | None:
+    with system.sessions() as session:
+        return session.scalar(select(Timer.state).where(Timer.subject_id == order_id))
+
+
+def test_an_overdue_delivery_is_noticed_without_a_delay_event(
+    amqp_url: str, sqlite_url: str, tmp_path: Path
+) -> None:
+    policies = parse_policies('[shipping]\ndelay_grace = "1s"\n')
+    soon = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    placed = factories.order_placed("ord-late")
+    shipped = factories.order_shipped("ord-late")
+    shipped["data"]["estimated_delivery"] = soon
+    with smtp_sink() as (inbox, port):
+        settings = settings_for(amqp_url, sqlite_url, port, tmp_path)
+        with running_system(settings, policies):
+            publish(amqp_url, [placed, shipped])
+            wait_until(lambda: inbox.of_kind("delivery_overdue"), timeout=30, what="staff alert")
+            wait_until(lambda: inbox.of_kind("shipment_delayed"), timeout=30, what="apology")
+    [apology] = inbox.of_kind("shipment_delayed")
+    assert apology["To"] == "jan.kowalski@example.com"
+    [alert] = inbox.of_kind("delivery_overdue")[:1]
+    assert alert["To"] == "support-lead@shop.example"
+    alert_text = body_text(alert)
+    assert "ord-late" in alert_text and "shipping.delay_grace" in alert_text
+    assert "jan.kowalski@example.com" not in alert_text  # the customer is masked for staff
+
+
+def test_everything_twice_and_a_worker_restart_still_send_one_email_per_key(
+    amqp_url: str, database_url: str, tmp_path: Path
+) -> None:
+    events = life("ord-twice", "pl")
+    with smtp_sink() as (inbox, port):
+        settings = settings_for(amqp_url, database_url, port, tmp_path)
+        with running_system(settings, parse_policies("")) as system:
+            publish(amqp_url, events[:2] + events[:2])
+            wait_until(lambda: len(inbox.messages) >= 2, timeout=30, what="first two emails")
+            system.stop_workers()
+            publish(amqp_url, events[2:] + events + events[2:])
+            system.start_workers()
+            wait_until(lambda: len(inbox.messages) >= 3, timeout=30, what="the third email")
+            wait_until(lambda: _timer_state(system, "ord-twice") == "cancelled", what="cancel")
+            wait_until(lambda: system.ingest.stats.duplicates >= 6, what="all duplicates seen")
+            with system.sessions() as session:
+                keys = session.scalars(select(Notification.idempotency_key)).all()
+    counts = Counter(message["X-Aftersale-Key"] for message in inbox.messages)
+    assert len(inbox.messages) == 3 and set(counts.values()) == {1}
+    assert sorted(counts) == sorted(keys)
+    assert Counter(inbox.kinds()) == {"order_confirmation": 1, "order_shipped": 1,
+                                      "shipment_delayed": 1}  # fmt: skip
