@@ -8,6 +8,8 @@ import click
 
 from services.cli.notifications import notifications
 from services.cli.publish import publish
+from services.cli.status import status
+from services.cli.tickets import tickets
 from services.cli.up import deliverer, ingest, scheduler, up, worker
 
 
@@ -114,6 +116,8 @@ cli.add_command(scheduler)
 cli.add_command(deliverer)
 cli.add_command(publish)
 cli.add_command(notifications)
+cli.add_command(status)
+cli.add_command(tickets)
 
 
 def main() -> None:

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     mail_from: str = "aftersale <no-reply@localhost>"
     sms_url: str | None = None
     templates_dir: Path | None = None
+    #: RabbitMQ's management API, for unacked counts and rates in `status`
+    #: (default: port 15672 on the AMQP host, with the AMQP credentials).
+    management_url: str | None = None
     #: Ingest batch size and broker prefetch: one store transaction and one
     #: confirmed publish per batch.
     ingest_prefetch: int = Field(default=200, ge=1, le=5000)
