@@ -19,6 +19,8 @@ ORIGINAL_EXCHANGE = "x-aftersale-exchange"
 ERROR = "x-aftersale-error"
 ERROR_CODE = "x-aftersale-error-code"
 DEAD_LETTERED_AT = "x-aftersale-dead-lettered-at"
+#: A short id per dead letter, for `aftersale dlq show|replay ID`.
+DEAD_LETTER_ID = "x-aftersale-dead-letter-id"
 
 #: Headers RabbitMQ adds on dead-lettering; not ours to copy onward.
 BROKER_HEADERS = (

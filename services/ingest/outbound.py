@@ -20,6 +20,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 from services.ingest.batch import BatchOutcome, Dispatch
 from services.ingest.delivery import (
     ATTEMPT,
+    DEAD_LETTER_ID,
     DEAD_LETTERED_AT,
     ERROR,
     ERROR_CODE,
@@ -90,7 +91,12 @@ class BatchPublisher:
                 routing_key=DEAD_LETTER_QUEUE,
                 body=dead.delivery.body,
                 properties=dead.delivery.onward_properties(
-                    **{ERROR: dead.reason, ERROR_CODE: dead.code, DEAD_LETTERED_AT: stamp}
+                    **{
+                        ERROR: dead.reason,
+                        ERROR_CODE: dead.code,
+                        DEAD_LETTERED_AT: stamp,
+                        DEAD_LETTER_ID: uuid.uuid4().hex[:12],
+                    }
                 ),
                 mandatory=True,
             )
