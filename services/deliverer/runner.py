@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from sqlalchemy import Engine
+
 from services.deliverer.channels.base import Channel
 from services.deliverer.channels.email import EmailChannel
 from services.deliverer.channels.sms import SmsChannel
@@ -28,12 +30,25 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
     }
 
 
-def build_deliverer(settings: Settings, policies: PolicyBook, clock: Clock = utcnow) -> Deliverer:
-    """A deliverer on the store of ``settings`` (builds an engine; connects lazily)."""
-    engine = build_engine(settings.database_url)
+def build_deliverer(
+    settings: Settings,
+    policies: PolicyBook,
+    clock: Clock = utcnow,
+    *,
+    engine: Engine | None = None,
+) -> Deliverer:
+    """A deliverer on ``engine``, else on a new engine for the store of ``settings``.
+
+    Nothing connects yet; a bad SMTP URL or shop secrets file raises here, at start.
+    """
+    engine = engine if engine is not None else build_engine(settings.database_url)
     return Deliverer(session_factory(engine), build_channels(settings), policies, clock)
 
 
 def run_deliverer(settings: Settings, stop: threading.Event) -> None:
     """Deliver until ``stop`` is set (the process's signal handler sets it)."""
-    build_deliverer(settings, load_policies(settings.policies)).run(stop)
+    engine = build_engine(settings.database_url)
+    try:
+        build_deliverer(settings, load_policies(settings.policies), engine=engine).run(stop)
+    finally:
+        engine.dispose()

@@ -167,17 +167,16 @@ def _alert_staff(session: Session, effect: AlertStaff, ctx: OutboxContext) -> No
     escalation = ctx.policies.escalation
     targets = escalation.level2 if effect.level >= 2 else escalation.level1
     locale = ctx.policies.staff.locale
-    message = ctx.renderer.render(
-        effect.kind,
-        locale,
-        {
-            "locale": locale,
-            "timezone": ctx.policies.business_hours.timezone,
-            "level": effect.level,
-            **effect.context,
-        },
-        shop_id=ctx.shop_id,
-    )
+    staff_context = {
+        "locale": locale,
+        "timezone": ctx.policies.business_hours.timezone,
+        "customer_name": None,
+        "shop": _shop(ctx.policies),
+        "unsubscribe_url": None,
+        "level": effect.level,
+        **effect.context,
+    }
+    message = ctx.renderer.render(effect.kind, locale, staff_context, shop_id=ctx.shop_id)
     for target in targets:
         if target.startswith("mailto:"):
             channel, recipient = "email", target.removeprefix("mailto:")

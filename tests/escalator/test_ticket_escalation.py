@@ -46,7 +46,7 @@ def test_an_unanswered_ticket_escalates_and_an_answered_one_does_not(
             database_url=sqlite_url,
             smtp_url=f"smtp://127.0.0.1:{port}",
             secret_key="test",
-            scheduler_tick="100ms",
+            scheduler_tick="0.1s",
         )
         with running_system(settings, policies) as system:
             with EventPublisher(amqp_url) as publisher:

@@ -6,9 +6,13 @@ Templates are looked up by the name ``<locale>/<kind>.<part>.j2`` (parts
 package's ``templates/``. A shop thus replaces any single file, layouts
 included, by dropping a file in its folder; no code changes.
 
-Shops write templates, so they run in Jinja's immutable sandbox. HTML
-autoescapes, text does not; neither ever evaluates data, so a customer named
-``{{ 7*7 }}`` is shown as written. A context key a template uses but the
+Shops write templates, so they run in Jinja's immutable sandbox. Files named
+``*.txt.j2`` and ``*.subject.j2`` are plain text; every other file (``*.html.j2``,
+shared includes) autoescapes. No template ever evaluates data, so a customer
+named ``{{ 7*7 }}`` is shown as written. Shared pieces are includes of the same
+part (``_ticket_facts.txt.j2`` / ``_ticket_facts.html.j2``), not macros: Jinja
+marks a macro's output safe by its *caller's* mode, so a macro from a text file
+called from HTML would let markup through. A context key a template uses but the
 context lacks is an error (``StrictUndefined``), and so is printing a null:
 templates guard optional values with ``{% if %}``. Both raise
 :class:`RenderError`, which names the kind, locale and shop.
@@ -50,6 +54,9 @@ FALLBACK_LOCALE = "en"
 #: What a shop id must look like to name a folder of override templates.
 _SHOP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
+#: Template names whose output is plain text, never HTML-escaped.
+_PLAIN_SUFFIXES = (".txt.j2", ".subject.j2")
+
 #: Errors a template, a filter or a malformed context value can raise.
 _RENDER_FAILURES = (TemplateError, ValueError, TypeError, LookupError, ArithmeticError)
 
@@ -83,7 +90,9 @@ def _refuse_null(value: Any) -> Any:
 
 
 def _escapes(name: str | None) -> bool:
-    return name is not None and name.endswith(".html.j2")
+    # Everything but text parts escapes: a stray include then over-escapes a text
+    # part instead of letting markup into an HTML one.
+    return name is None or not name.endswith(_PLAIN_SUFFIXES)
 
 
 class Renderer:
@@ -179,6 +188,7 @@ class Renderer:
             finalize=_refuse_null,
             trim_blocks=True,
             lstrip_blocks=True,
+            keep_trailing_newline=True,
         )
         environment.filters.update(FILTERS)
         environment.tests.update(TESTS)

@@ -72,7 +72,7 @@ def sla_compliance(session: Session, now: datetime) -> list[SlaCompliance]:
     )
     figures: dict[str, list[int]] = {}
     for channel, replied_at, due_at in rows:
-        if replied_at is None and due_at > now:
+        if due_at is None or (replied_at is None and due_at > now):
             continue
         counts = figures.setdefault(channel, [0, 0])
         counts[0] += 1

@@ -1,0 +1,88 @@
+"""The gateway's Starlette application; `build_app` does all the work, import does none.
+
+Routes:
+    POST /v1/events       signed events from shops (see `intake`)
+    GET|POST /u/{token}   unsubscribe links (see `unsubscribe`)
+    GET /healthz          liveness
+    GET /openapi.json     the OpenAPI 3.1 document
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from services.gateway.auth import ReplayGuard
+from services.gateway.intake import post_events
+from services.gateway.openapi import openapi_document
+from services.gateway.publishing import PublisherFactory, PublisherPool, default_publisher_factory
+from services.gateway.signing import load_shop_secrets
+from services.gateway.state import Gateway
+from services.gateway.unsubscribe import unsubscribe
+from services.runtime.clock import Clock, utcnow
+from services.runtime.logging import get_logger
+from services.runtime.settings import Settings, secret_key
+
+log = get_logger("aftersale.gateway")
+
+
+async def healthz(_request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock = utcnow,
+    publisher_factory: PublisherFactory = default_publisher_factory,
+    publishers: int = 4,
+) -> Starlette:
+    """The gateway for `settings`.
+
+    Reads the shop secrets (:class:`~services.gateway.signing.ShopSecretsError`
+    when the file is bad) and the signing key; connects to the broker lazily,
+    on the first publish, with at most `publishers` connections.
+    """
+    shop_secrets = load_shop_secrets(settings.shop_secrets)
+    if not shop_secrets:
+        log.warning(
+            "gateway.no_shop_secrets",
+            hint="POST /v1/events refuses every shop until AFTERSALE_SHOP_SECRETS names a file",
+        )
+    gateway = Gateway(
+        shop_secrets=shop_secrets,
+        secret_key=secret_key(settings),
+        public_url=settings.public_url,
+        clock=clock,
+        pool=PublisherPool(settings.amqp_url, publisher_factory, size=publishers),
+        replays=ReplayGuard(),
+    )
+    document: dict[str, Any] = {}
+
+    async def openapi(_request: Request) -> JSONResponse:
+        if not document:
+            document.update(openapi_document(gateway.public_url))
+        return JSONResponse(document)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        gateway.pool.close()
+
+    app = Starlette(
+        routes=[
+            Route("/v1/events", post_events, methods=["POST"]),
+            Route("/u/{token}", unsubscribe, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/openapi.json", openapi, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.gateway = gateway
+    return app

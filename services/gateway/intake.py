@@ -1,0 +1,103 @@
+"""`POST /v1/events`: signed events from shops, published with confirms before 202.
+
+A batch is all or nothing at validation: when any event is invalid the whole
+request is refused with 400 and every problem listed by index and field path,
+and nothing is published, so the shop fixes it and sends the same batch again
+(repeats are harmless: the ingest records each event_id once). An event naming
+another shop than the signing one makes the answer 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from services.gateway.auth import Unauthorized, check_headers, check_signature
+from services.gateway.batch import NotABatch, check_batch
+from services.gateway.state import Gateway
+from services.runtime.logging import get_logger
+
+log = get_logger("aftersale.gateway")
+
+
+class TooLarge(Exception):
+    pass
+
+
+def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    headers = {"WWW-Authenticate": 'HMAC-SHA256 realm="aftersale"'} if status == 401 else None
+    return JSONResponse({"error": code, "message": message, **extra}, status, headers=headers)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"the body is {declared} bytes; the limit is {limit} bytes (1 MiB)")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"the body is over the limit of {limit} bytes (1 MiB)")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def post_events(request: Request) -> JSONResponse:
+    """Accept one event envelope or an array of them, signed by the shop."""
+    gateway: Gateway = request.app.state.gateway
+    try:
+        caller = check_headers(request.headers, gateway.shop_secrets, gateway.clock().timestamp())
+        body = await _read_body(request, gateway.max_request_bytes)
+        check_signature(caller, body)
+        gateway.replays.admit(caller, gateway.clock().timestamp())
+    except Unauthorized as exc:
+        log.info(
+            "gateway.unauthorized", code=exc.code, shop_id=request.headers.get("x-aftersale-shop")
+        )
+        return _error(401, exc.code, exc.reason)
+    except TooLarge as exc:
+        return _error(413, "too_large", str(exc))
+    try:
+        envelopes, errors = check_batch(body, caller.shop_id)
+    except NotABatch as exc:
+        return _error(400, exc.code, str(exc))
+    if errors:
+        wrong_shop = any(error.wrong_shop for error in errors)
+        return _error(
+            403 if wrong_shop else 400,
+            "wrong_shop" if wrong_shop else "invalid",
+            "nothing was published: fix the events listed and send the batch again",
+            errors=[error.as_json() for error in errors],
+        )
+    outcome = await run_in_threadpool(gateway.pool.publish_all, envelopes)
+    results = [
+        {"index": index, "event_id": envelope.event_id, "status": status}
+        for index, (envelope, status) in enumerate(zip(envelopes, outcome.statuses, strict=True))
+    ]
+    accepted = sum(1 for status in outcome.statuses if status == "accepted")
+    for envelope, status in zip(envelopes, outcome.statuses, strict=True):
+        log.info(
+            "gateway.event",
+            event_id=envelope.event_id,
+            type=envelope.type,
+            shop_id=caller.shop_id,
+            status=status,
+        )
+    if not outcome.all_accepted:
+        # Nothing was acted upon for sure: the same signed request may be retried.
+        gateway.replays.forget(caller)
+        return JSONResponse(
+            {
+                "error": "unavailable",
+                "message": f"{outcome.problem}; send the batch again later",
+                "accepted": accepted,
+                "results": results,
+            },
+            503,
+            headers={"Retry-After": "5"},
+        )
+    return JSONResponse({"accepted": accepted, "results": results}, 202)

@@ -1,0 +1,25 @@
+"""What every request handler needs, built once by `build_app`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from services.gateway.auth import ReplayGuard
+from services.gateway.publishing import PublisherPool
+from services.runtime.clock import Clock
+
+#: Largest body `POST /v1/events` accepts (1 MiB); each event is further
+#: limited to 256 KiB by the contract.
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+@dataclass
+class Gateway:
+    shop_secrets: Mapping[str, str]
+    secret_key: str
+    public_url: str
+    clock: Clock
+    pool: PublisherPool
+    replays: ReplayGuard
+    max_request_bytes: int = MAX_REQUEST_BYTES

@@ -1,0 +1,1 @@
+"""Operator tools: inspecting and replaying what failed (`aftersale dlq`)."""

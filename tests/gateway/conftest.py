@@ -1,0 +1,99 @@
+"""A real gateway (uvicorn in a thread, on a free loopback port) on a real broker."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pika
+import pytest
+from starlette.applications import Starlette
+
+from services.gateway.app import build_app
+from services.gateway.server import run_gateway
+from services.runtime.settings import Settings
+from services.runtime.topology import declare
+from tests.gateway.client import SECRET, SHOP, request
+from tests.support.polling import wait_until
+
+SECRET_KEY = "gateway-test-signing-key"
+
+
+@dataclass
+class RunningGateway:
+    url: str
+    settings: Settings
+    app: Starlette
+
+
+def declare_topology(amqp_url: str) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    try:
+        declare(connection.channel())
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def shop_secrets_file(tmp_path: Path) -> Path:
+    path = tmp_path / "shops.toml"
+    path.write_text(f'{SHOP} = "{SECRET}"\n"shop-7" = "another-secret"\n', encoding="utf-8")
+    return path
+
+
+def _settings(amqp_url: str, tmp_path: Path, shop_secrets: Path) -> Settings:
+    return Settings(
+        amqp_url=amqp_url,
+        database_url=f"sqlite:///{tmp_path / 'aftersale.db'}",
+        http_addr="127.0.0.1:0",
+        public_url="http://gateway.test",
+        secret_key=SECRET_KEY,
+        shop_secrets=shop_secrets,
+    )
+
+
+@pytest.fixture
+def start_gateway(tmp_path: Path, shop_secrets_file: Path) -> Iterator[object]:
+    """Start gateways for a given AMQP URL; each is stopped and joined afterwards."""
+    running: list[tuple[threading.Event, threading.Thread, list[BaseException]]] = []
+
+    def _start(amqp_url: str) -> RunningGateway:
+        settings = _settings(amqp_url, tmp_path, shop_secrets_file)
+        app = build_app(settings)
+        sock = socket.create_server(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        stop = threading.Event()
+        errors: list[BaseException] = []
+
+        def _run() -> None:
+            try:
+                run_gateway(settings, stop, sock=sock, app=app)
+            except BaseException as exc:  # surfaced at teardown
+                errors.append(exc)
+
+        thread = threading.Thread(target=_run, name="gateway", daemon=True)
+        thread.start()
+        running.append((stop, thread, errors))
+        url = f"http://127.0.0.1:{port}"
+        wait_until(
+            lambda: errors or request(f"{url}/healthz").status == 200, what="the gateway to answer"
+        )
+        assert not errors, errors
+        return RunningGateway(url, settings, app)
+
+    yield _start
+    for stop, thread, errors in running:
+        stop.set()
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "the gateway did not stop"
+        assert not errors, errors
+
+
+@pytest.fixture
+def gateway(amqp_url: str, start_gateway: object) -> RunningGateway:
+    """A gateway whose broker has the topology declared (as a running ingest would)."""
+    declare_topology(amqp_url)
+    return start_gateway(amqp_url)  # type: ignore[operator,no-any-return]
