@@ -75,14 +75,20 @@ def list_command(which: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(records, indent=2, ensure_ascii=False))
         return
-    table = Table(title=f"{len(records)} dead letters")
-    table.add_column("id", no_wrap=True)
-    for column in ("queue", "routing key", "event", "shop", "reason", "when"):
-        table.add_column(column, overflow="fold")
+    if not records:
+        click.echo("no dead letters")
+        return
+    table = Table(title=f"{len(records)} dead letters", show_lines=True)
+    table.add_column("dead letter", overflow="fold")
+    table.add_column("reason", overflow="fold", min_width=24)
     for r in records:
-        cells = (r["queue"], r["routing_key"], r["event_id"], r["shop_id"], r["reason"],
-                 (r["when"] or "")[:19])  # fmt: skip
-        table.add_row(r["id"], *(escape(str(cell or "")) for cell in cells))
+        kind = r["type"] if r["type"] != r["routing_key"] else None
+        event = " · ".join(str(x) for x in (r["event_id"], kind, r["shop_id"]) if x)
+        when = (r["when"] or "")[:19].replace("T", " ")
+        where = f"[bold]{escape(r['id'])}[/bold]\n" + escape(
+            f"{r['queue']}\n{r['routing_key']}\n{event or 'no event id'}\n{when}  {r['size']} bytes"
+        )
+        table.add_row(where, escape(r["reason"] or ""))
     Console().print(table)
 
 
@@ -108,6 +114,9 @@ def show_command(dead_letter_id: str, which: str, as_json: bool) -> None:
 
 
 def _print_mapping(console: Console, title: str, mapping: dict[str, Any]) -> None:
+    if not mapping:
+        console.print(f"[bold]{title}:[/bold] none")
+        return
     table = Table(title=title, show_header=False)
     table.add_column("name")
     table.add_column("value", overflow="fold")

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import click
 
+from services.cli.dlq import dlq
 from services.cli.notifications import notifications
 from services.cli.publish import publish
 from services.cli.status import status
 from services.cli.tickets import tickets
+from services.cli.timeline import timeline
 from services.cli.up import deliverer, ingest, scheduler, up, worker
 
 
@@ -117,7 +119,9 @@ cli.add_command(deliverer)
 cli.add_command(publish)
 cli.add_command(notifications)
 cli.add_command(status)
+cli.add_command(dlq)
 cli.add_command(tickets)
+cli.add_command(timeline)
 
 
 def main() -> None:

@@ -9,11 +9,13 @@ another shop than the signing one makes the answer 403.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
 
 from services.gateway.auth import Unauthorized, check_headers, check_signature
 from services.gateway.batch import NotABatch, check_batch
@@ -23,8 +25,13 @@ from services.runtime.logging import get_logger
 log = get_logger("aftersale.gateway")
 
 
+#: Bounds of what an early refusal still reads from the client (see `_discard`).
+DISCARD_BYTES = 8 * 1024 * 1024
+DISCARD_SECONDS = 5.0
+
+
 class TooLarge(Exception):
-    pass
+    """413: the body is over the limit."""
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -32,25 +39,66 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": code, "message": message, **extra}, status, headers=headers)
 
 
+def _declared_length(request: Request) -> int | None:
+    declared = request.headers.get("content-length", "")
+    return int(declared) if declared.isdigit() else None
+
+
+async def _discard(chunks: AsyncIterator[bytes]) -> None:
+    """Read what the client is still sending, within bounds, before a refusal.
+
+    Most clients send the whole body before reading the answer; answering and
+    closing while they send resets the connection and they never see the
+    answer. So an early refusal first reads (and drops) up to
+    :data:`DISCARD_BYTES` more within :data:`DISCARD_SECONDS`.
+    """
+    dropped = 0
+    with anyio.move_on_after(DISCARD_SECONDS):
+        try:
+            async for chunk in chunks:
+                dropped += len(chunk)
+                if dropped > DISCARD_BYTES:
+                    return
+        except ClientDisconnect:
+            return
+
+
 async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    declared = _declared_length(request)
+    if declared is not None and declared > limit:
+        await _discard(request.stream())
         raise TooLarge(f"the body is {declared} bytes; the limit is {limit} bytes (1 MiB)")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    stream = request.stream()
+    async for chunk in stream:
         size += len(chunk)
         if size > limit:
+            await _discard(stream)
             raise TooLarge(f"the body is over the limit of {limit} bytes (1 MiB)")
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-async def post_events(request: Request) -> JSONResponse:
+async def post_events(request: Request) -> Response:
     """Accept one event envelope or an array of them, signed by the shop."""
+    try:
+        return await _post_events(request)
+    except ClientDisconnect:  # gone before sending the whole body: nothing was done
+        log.info("gateway.client_disconnected")
+        return Response(status_code=400)
+
+
+async def _post_events(request: Request) -> JSONResponse:
     gateway: Gateway = request.app.state.gateway
     try:
-        caller = check_headers(request.headers, gateway.shop_secrets, gateway.clock().timestamp())
+        try:
+            caller = check_headers(
+                request.headers, gateway.shop_secrets, gateway.clock().timestamp()
+            )
+        except Unauthorized:
+            await _discard(request.stream())
+            raise
         body = await _read_body(request, gateway.max_request_bytes)
         check_signature(caller, body)
         gateway.replays.admit(caller, gateway.clock().timestamp())
@@ -88,7 +136,8 @@ async def post_events(request: Request) -> JSONResponse:
             status=status,
         )
     if not outcome.all_accepted:
-        # Nothing was acted upon for sure: the same signed request may be retried.
+        # Retrying the same signed request is safe (each event_id is recorded
+        # once), so it is not refused as a replay.
         gateway.replays.forget(caller)
         return JSONResponse(
             {

@@ -115,7 +115,8 @@ class PublisherPool:
                         publisher = None
                     if retried:
                         statuses[index] = "failed"
-                        return BatchOutcome(statuses, f"the broker is unavailable: {exc}")
+                        log.error("gateway.broker_unavailable", error=str(exc))
+                        return BatchOutcome(statuses, "the event broker is unavailable")
                     retried = True
                     log.warning("gateway.reconnecting", error=str(exc))
                     continue

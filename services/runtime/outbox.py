@@ -133,6 +133,7 @@ def _notify_customer(
         "timezone": customer.timezone,
         "shop": _shop(ctx.policies),
         "unsubscribe_url": None,
+        "now": ctx.now.isoformat(),
         **effect.context,
     }
     if not transactional:
@@ -173,6 +174,7 @@ def _alert_staff(session: Session, effect: AlertStaff, ctx: OutboxContext) -> No
         "customer_name": None,
         "shop": _shop(ctx.policies),
         "unsubscribe_url": None,
+        "now": ctx.now.isoformat(),
         "level": effect.level,
         **effect.context,
     }
@@ -238,11 +240,19 @@ def apply_effects(
                 )
             case CancelTimer(prefix=True):
                 timers.cancel_prefix(
-                    session, shop_id=ctx.shop_id, kind=effect.kind, subject_prefix=effect.subject_id
+                    session,
+                    shop_id=ctx.shop_id,
+                    kind=effect.kind,
+                    subject_prefix=effect.subject_id,
+                    at=ctx.now,
                 )
             case CancelTimer():
                 timers.cancel(
-                    session, shop_id=ctx.shop_id, kind=effect.kind, subject_id=effect.subject_id
+                    session,
+                    shop_id=ctx.shop_id,
+                    kind=effect.kind,
+                    subject_id=effect.subject_id,
+                    at=ctx.now,
                 )
             case SetSlaClock():
                 ticket = state.ticket(session, ctx.shop_id, effect.ticket_id)

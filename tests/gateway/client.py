@@ -21,6 +21,8 @@ SECRET = "s3cret-of-shop-42"
 
 @dataclass
 class Reply:
+    """Header names in lower case."""
+
     status: int
     headers: dict[str, str]
     body: bytes
@@ -33,6 +35,10 @@ class Reply:
         return self.body.decode()
 
 
+def _lower(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {name.lower(): value for name, value in items}
+
+
 def request(
     url: str,
     *,
@@ -43,9 +49,9 @@ def request(
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=30) as response:
-            return Reply(response.status, dict(response.headers), response.read())
+            return Reply(response.status, _lower(response.headers.items()), response.read())
     except urllib.error.HTTPError as error:
-        return Reply(error.code, dict(error.headers), error.read())
+        return Reply(error.code, _lower(error.headers.items()), error.read())
 
 
 def signed_headers(
@@ -60,7 +66,7 @@ def signed_headers(
     }
 
 
-def post_events(base_url: str, body: bytes, headers: dict[str, str]) -> Reply:
+def post_events(base_url: str, body: bytes | Iterable[bytes], headers: dict[str, str]) -> Reply:
     return request(f"{base_url}/v1/events", method="POST", body=body, headers=headers)
 
 

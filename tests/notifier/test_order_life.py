@@ -146,3 +146,23 @@ def test_everything_twice_and_a_worker_restart_still_send_one_email_per_key(
     assert sorted(counts) == sorted(keys)
     assert Counter(inbox.kinds()) == {"order_confirmation": 1, "order_shipped": 1,
                                       "shipment_delayed": 1}  # fmt: skip
+
+
+def test_the_timeline_tells_the_order_story_in_time_order(
+    amqp_url: str, sqlite_url: str, tmp_path: Path
+) -> None:
+    from services.runtime.store.timeline import order_timeline
+
+    placed, shipped, *_ = life("ord-story", "pl")
+    with smtp_sink() as (inbox, port):
+        settings = settings_for(amqp_url, sqlite_url, port, tmp_path)
+        with running_system(settings, parse_policies("")) as system:
+            publish(amqp_url, [placed, shipped])
+            wait_until(lambda: len(inbox.messages) >= 2, timeout=30, what="two emails")
+            with system.sessions() as session:
+                entries = order_timeline(session, "ord-story")
+    whats = [e.what for e in entries]
+    assert whats.index("order.placed") < whats.index("order_confirmation written")
+    assert "order.shipped" in whats and "order_shipped sent" in whats
+    assert "delivery_overdue (ord-story) set" in whats
+    assert [e.at for e in entries] == sorted(e.at for e in entries)

@@ -241,7 +241,7 @@ def test_a_worker_message_out_of_retries_is_listed_and_replayed_with_fresh_retri
     assert record["queue"] == "aftersale.notifier.XQ"
     assert record["routing_key"] == "aftersale.notifier"
     assert record["reason"] == "notifier.on_event: RuntimeError: the store said no"
-    assert (record["shop_id"], record["event_id"], record["type"]) == tuple(message["args"])
+    assert [record["shop_id"], record["event_id"], record["type"]] == message["args"]
     assert record["when"].startswith("2025-11-24")
     assert run_json(amqp_url, "list", "--queue", "events") == []
 
@@ -265,3 +265,21 @@ def test_replay_needs_an_id_or_all_and_an_unreachable_broker_is_one_line() -> No
     assert "Traceback" not in result.output
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "cannot reach RabbitMQ" in lines[0] and "secret" not in lines[0]
+
+
+def test_a_replay_the_broker_cannot_route_leaves_the_dead_letter_in_place(
+    amqp_url: str,
+) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    declare(connection.channel(), ("aftersale.notifier",))
+    connection.close()
+    message = {"queue_name": "aftersale.nowhere", "actor_name": "nobody", "args": [],
+               "kwargs": {}, "options": {"retries": 3}, "message_id": "m-nowhere"}  # fmt: skip
+    body = json.dumps(message).encode()
+    publish_raw(amqp_url, body, "aftersale.notifier.XQ", exchange="")
+    result = run(amqp_url, "replay", "--all", "--yes")
+    assert result.exit_code == 1
+    assert "NOT replayed m-nowhere" in result.stderr and "could not route" in result.stderr
+    wait_until(lambda: queue_depth(amqp_url, "aftersale.notifier.XQ") == 1, what="it back")
+    [(_, kept)] = get_all(amqp_url, "aftersale.notifier.XQ")
+    assert kept == body

@@ -47,10 +47,13 @@ def schedule(
     timer.version += 1
     timer.payload = payload
     timer.fired_at = None
+    timer.cancelled_at = None
     return timer
 
 
-def cancel(session: Session, *, shop_id: str, kind: str, subject_id: str) -> bool:
+def cancel(
+    session: Session, *, shop_id: str, kind: str, subject_id: str, at: datetime | None = None
+) -> bool:
     """Cancel a pending timer; True when one was pending."""
     result = session.execute(
         update(Timer)
@@ -60,12 +63,19 @@ def cancel(session: Session, *, shop_id: str, kind: str, subject_id: str) -> boo
             Timer.subject_id == subject_id,
             Timer.state == PENDING,
         )
-        .values(state=CANCELLED, version=Timer.version + 1)
+        .values(state=CANCELLED, version=Timer.version + 1, cancelled_at=at)
     )
     return bool(getattr(result, "rowcount", 0))
 
 
-def cancel_prefix(session: Session, *, shop_id: str, kind: str, subject_prefix: str) -> int:
+def cancel_prefix(
+    session: Session,
+    *,
+    shop_id: str,
+    kind: str,
+    subject_prefix: str,
+    at: datetime | None = None,
+) -> int:
     """Cancel every pending timer of `kind` whose subject starts with the prefix."""
     escaped = subject_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     result = session.execute(
@@ -76,7 +86,7 @@ def cancel_prefix(session: Session, *, shop_id: str, kind: str, subject_prefix: 
             Timer.subject_id.like(escaped + "%", escape="\\"),
             Timer.state == PENDING,
         )
-        .values(state=CANCELLED, version=Timer.version + 1)
+        .values(state=CANCELLED, version=Timer.version + 1, cancelled_at=at)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0))

@@ -1,4 +1,4 @@
-"""delivery attempts, handled events, SLA clocks
+"""Delivery attempts, worker receipts, ticket SLA clocks, timer cancellation time
 
 Revision ID: 0002
 Revises: 0001
@@ -76,12 +76,18 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("reply_due_at", UtcDateTime(), nullable=True))
         batch_op.add_column(sa.Column("hard_due_at", UtcDateTime(), nullable=True))
         batch_op.add_column(
-            sa.Column("escalation_level", sa.Integer(), nullable=False, server_default="0")
+            sa.Column("escalation_level", sa.Integer(), server_default="0", nullable=False)
         )
         batch_op.create_index(batch_op.f("ix_tickets_reply_due_at"), ["reply_due_at"], unique=False)
 
+    with op.batch_alter_table("timers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("cancelled_at", UtcDateTime(), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("timers", schema=None) as batch_op:
+        batch_op.drop_column("cancelled_at")
+
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tickets_reply_due_at"))
         batch_op.drop_column("escalation_level")
