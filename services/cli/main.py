@@ -12,7 +12,7 @@ from services.cli.publish import publish
 from services.cli.status import status
 from services.cli.tickets import tickets
 from services.cli.timeline import timeline
-from services.cli.up import deliverer, ingest, scheduler, up, worker
+from services.cli.up import deliverer, gateway, ingest, scheduler, up, worker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,6 +116,7 @@ cli.add_command(ingest)
 cli.add_command(worker)
 cli.add_command(scheduler)
 cli.add_command(deliverer)
+cli.add_command(gateway)
 cli.add_command(publish)
 cli.add_command(notifications)
 cli.add_command(status)

@@ -34,6 +34,7 @@ def default_programs() -> list[Program]:
         Program("worker", [*command, "worker"]),
         Program("scheduler", [*command, "scheduler"]),
         Program("deliverer", [*command, "deliverer"]),
+        Program("gateway", [*command, "gateway"]),
     ]
 
 

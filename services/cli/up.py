@@ -114,3 +114,18 @@ def deliverer() -> None:
     from services.deliverer.runner import run_deliverer
 
     _run_component(run_deliverer)
+
+
+@click.command()
+def gateway() -> None:
+    """Run the HTTP gateway alone: signed events, unsubscribe and survey links."""
+    from services.gateway.server import GatewayError, run_gateway
+    from services.gateway.signing import ShopSecretsError
+
+    def _run(settings: Settings, stop: threading.Event) -> None:
+        try:
+            run_gateway(settings, stop)
+        except (GatewayError, ShopSecretsError) as exc:
+            _fail(str(exc))
+
+    _run_component(_run)

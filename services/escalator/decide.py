@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 import events as ev
-from services.escalator.clocks import SlaClock, sla_clock
 from services.runtime.business_hours import add_business_time
 from services.runtime.durations import format_duration
 from services.runtime.effects import (
@@ -23,39 +22,13 @@ from services.runtime.effects import (
     Effect,
     RaiseLevel,
     ScheduleTimer,
-    SetSlaClock,
 )
 from services.runtime.policies import Policies
+from services.runtime.sla import sla_clock, start_clock, stop_clock
 from services.runtime.views import TicketView, World
 
 SLA_KINDS = ("sla_warning", "sla_breach", "sla_reminder")
 WAITING_FOR_US = frozenset({"open", "awaiting_reply"})
-
-
-def _stop_clock(ticket_id: str) -> list[Effect]:
-    return [
-        CancelTimer("sla_warning", ticket_id),
-        CancelTimer("sla_breach", f"{ticket_id}#", prefix=True),
-        CancelTimer("sla_reminder", ticket_id),
-        SetSlaClock(ticket_id, None, None, 0),
-    ]
-
-
-def _start_clock(ticket_id: str, clock: SlaClock, name: str, first: bool) -> list[Effect]:
-    payload = {
-        "clock": name,
-        "started_at": clock.started_at.isoformat(),
-        "due_at": clock.due_at.isoformat(),
-        "hard_at": clock.hard_at.isoformat(),
-        "policy": clock.policy,
-    }
-    return [
-        ScheduleTimer("sla_warning", ticket_id, clock.warn_at, payload),
-        ScheduleTimer("sla_breach", f"{ticket_id}#1", clock.due_at, payload),
-        ScheduleTimer("sla_breach", f"{ticket_id}#2", clock.hard_at, payload),
-        CancelTimer("sla_reminder", ticket_id),
-        SetSlaClock(ticket_id, clock.due_at, clock.hard_at, 0, clock.due_at if first else None),
-    ]
 
 
 def _deadline_timers(
@@ -82,16 +55,16 @@ def on_event(
             if ticket.status == "resolved":
                 return []
             clock = sla_clock(ticket.opened_at, data.channel, data.priority, policies)
-            return _start_clock(data.ticket_id, clock, "first_reply", first=True)
+            return start_clock(data.ticket_id, clock, "first_reply", first=True)
         case ev.TicketReplied(data=data) if ticket is not None:
             if ticket.status == "resolved":
                 return []
             if data.author == "agent":
-                return _stop_clock(data.ticket_id)
+                return stop_clock(data.ticket_id)
             clock = sla_clock(data.replied_at, ticket.channel, ticket.priority, policies)
-            return _start_clock(data.ticket_id, clock, "next_reply", first=False)
+            return start_clock(data.ticket_id, clock, "next_reply", first=False)
         case ev.TicketResolved(data=data):
-            return [*_stop_clock(data.ticket_id), CancelTimer("callback_overdue", data.ticket_id)]
+            return [*stop_clock(data.ticket_id), CancelTimer("callback_overdue", data.ticket_id)]
         case ev.CallbackPromised(data=data):
             due = data.due_at + policies.callbacks.grace
             payload = {"due_at": data.due_at.isoformat(), "agent": data.agent}

@@ -3,6 +3,7 @@
 Routes:
     POST /v1/events       signed events from shops (see `intake`)
     GET|POST /u/{token}   unsubscribe links (see `unsubscribe`)
+    GET /f/{token}        one-click satisfaction answers (see `survey`)
     GET /healthz          liveness
     GET /openapi.json     the OpenAPI 3.1 document
 """
@@ -24,6 +25,7 @@ from services.gateway.openapi import openapi_document
 from services.gateway.publishing import PublisherFactory, PublisherPool, default_publisher_factory
 from services.gateway.signing import load_shop_secrets
 from services.gateway.state import Gateway
+from services.gateway.survey import survey_answer
 from services.gateway.unsubscribe import unsubscribe
 from services.runtime.clock import Clock, utcnow
 from services.runtime.logging import get_logger
@@ -79,6 +81,7 @@ def build_app(
         routes=[
             Route("/v1/events", post_events, methods=["POST"]),
             Route("/u/{token}", unsubscribe, methods=["GET", "POST"]),
+            Route("/f/{token}", survey_answer, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
         ],

@@ -40,7 +40,7 @@ _HEADERS = {
 }
 
 
-def _page(status: int, title: str, paragraphs: list[tuple[str, str]]) -> HTMLResponse:
+def page(status: int, title: str, paragraphs: list[tuple[str, str]]) -> HTMLResponse:
     body = "".join(f'<p lang="{lang}">{html.escape(text)}</p>' for lang, text in paragraphs)
     document = (
         '<!doctype html><html lang="pl"><head><meta charset="utf-8">'
@@ -54,7 +54,7 @@ def _page(status: int, title: str, paragraphs: list[tuple[str, str]]) -> HTMLRes
 
 
 def unsubscribed_page() -> HTMLResponse:
-    return _page(
+    return page(
         200,
         "Wypisano Cię / You are unsubscribed",
         [
@@ -73,7 +73,7 @@ def unsubscribed_page() -> HTMLResponse:
 
 
 def invalid_page(reason: str) -> HTMLResponse:
-    return _page(
+    return page(
         400,
         "Ten link nie działa / This link does not work",
         [
@@ -92,7 +92,7 @@ def invalid_page(reason: str) -> HTMLResponse:
 
 
 def unavailable_page() -> HTMLResponse:
-    return _page(
+    return page(
         503,
         "Spróbuj za chwilę / Please try again in a moment",
         [

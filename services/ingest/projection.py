@@ -15,6 +15,7 @@ import events as ev
 from services.runtime.store import state
 from services.runtime.store.models import (
     Customer,
+    Feedback,
     Order,
     OrderItem,
     OrderStatusChange,
@@ -180,6 +181,21 @@ def apply_event(
             ret.refund_amount, ret.resolved_at = data.refund_amount, event.occurred_at
             return ret.order.order_id, None
         case ev.FeedbackReceived(data=data):
+            if state.feedback(session, event.shop_id, data.feedback_id) is not None:
+                return data.order_id, None  # the same answer under a new event_id
+            session.add(
+                Feedback(
+                    shop_id=event.shop_id,
+                    feedback_id=data.feedback_id,
+                    customer_id=data.customer_id,
+                    order_id=data.order_id,
+                    scale=data.scale,
+                    score=data.score,
+                    channel=data.channel,
+                    comment=data.comment,
+                    received_at=event.occurred_at,
+                )
+            )
             return data.order_id, None
         case ev.TicketOpened(data=data):
             if state.ticket(session, event.shop_id, data.ticket_id) is None:

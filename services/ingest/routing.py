@@ -17,14 +17,16 @@ Subscriptions = Mapping[str, tuple[ActorRef, ...]]
 
 NOTIFIER = ActorRef("aftersale.notifier", "notifier.on_event")
 ESCALATOR = ActorRef("aftersale.escalator", "escalator.on_event")
+CHECKINS = ActorRef("aftersale.checkins", "checkins.on_event")
+FEEDBACK = ActorRef("aftersale.feedback", "feedback.on_event")
 
 #: event type → the actors that react to it.
 SUBSCRIPTIONS: Subscriptions = {
     "order.placed": (NOTIFIER,),
     "order.shipped": (NOTIFIER,),
     "shipment.delayed": (NOTIFIER,),
-    "order.delivered": (NOTIFIER,),
-    "order.cancelled": (NOTIFIER,),
+    "order.delivered": (NOTIFIER, CHECKINS),
+    "order.cancelled": (NOTIFIER, CHECKINS),
     "return.requested": (NOTIFIER, ESCALATOR),
     "return.received": (NOTIFIER, ESCALATOR),
     "return.resolved": (NOTIFIER, ESCALATOR),
@@ -33,6 +35,7 @@ SUBSCRIPTIONS: Subscriptions = {
     "ticket.resolved": (ESCALATOR,),
     "callback.promised": (ESCALATOR,),
     "callback.completed": (ESCALATOR,),
+    "feedback.received": (FEEDBACK,),
 }
 
 

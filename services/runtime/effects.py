@@ -17,6 +17,8 @@ class NotifyCustomer:
     context: dict[str, Any]
     order_id: str | None = None
     ticket_id: str | None = None
+    #: Set when the rules say not to send: the row is kept, with this reason.
+    suppress: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,4 +69,24 @@ class RaiseLevel:
     level: int
 
 
-Effect = NotifyCustomer | AlertStaff | ScheduleTimer | CancelTimer | SetSlaClock | RaiseLevel
+@dataclass(frozen=True)
+class OpenTicket:
+    """A ticket for a person, opened by aftersale itself (e.g. after bad feedback)."""
+
+    ticket_id: str
+    channel: str
+    priority: str
+    subject: str
+    order_id: str | None
+    opened_at: datetime
+
+
+Effect = (
+    NotifyCustomer
+    | AlertStaff
+    | ScheduleTimer
+    | CancelTimer
+    | SetSlaClock
+    | RaiseLevel
+    | OpenTicket
+)

@@ -21,6 +21,7 @@ from services.runtime.effects import (
     CancelTimer,
     Effect,
     NotifyCustomer,
+    OpenTicket,
     RaiseLevel,
     ScheduleTimer,
     SetSlaClock,
@@ -29,6 +30,7 @@ from services.runtime.logging import mask_email, mask_phone
 from services.runtime.policies import Policies
 from services.runtime.rendering import TRANSACTIONAL_KINDS, Renderer
 from services.runtime.store import notifications, state, timers
+from services.runtime.store.models import Ticket
 from services.runtime.views import CustomerView
 
 #: How long an unsubscribe link keeps working.
@@ -98,6 +100,7 @@ def _notify_customer(
         "now": ctx.now,
         "order_id": effect.order_id,
         "ticket_id": effect.ticket_id,
+        "customer_id": customer.customer_id if customer is not None else None,
     }
     if customer is None or route is None:
         who = customer.customer_id if customer is not None else "unknown"
@@ -114,7 +117,10 @@ def _notify_customer(
         return
     channel, recipient = route
     key = idempotency_key(ctx.shop_id, effect.source, effect.kind, recipient)
-    if customer.opted_out and not transactional:
+    reason = effect.suppress
+    if reason is None and customer.opted_out and not transactional:
+        reason = "the customer opted out of non-transactional messages"
+    if reason is not None:
         notifications.add_once(
             session,
             idempotency_key=key,
@@ -122,7 +128,7 @@ def _notify_customer(
             recipient=recipient,
             content={"context": effect.context},
             status="suppressed",
-            failure_reason="the customer opted out of non-transactional messages",
+            failure_reason=reason,
             locale=customer.locale,
             **common,
         )
@@ -216,6 +222,30 @@ def _alert_staff(session: Session, effect: AlertStaff, ctx: OutboxContext) -> No
         )
 
 
+def _open_ticket(
+    session: Session, effect: OpenTicket, customer: CustomerView | None, ctx: OutboxContext
+) -> None:
+    if customer is None or state.ticket(session, ctx.shop_id, effect.ticket_id) is not None:
+        return
+    row = state.customer(session, ctx.shop_id, customer.customer_id)
+    if row is None:
+        return
+    session.add(
+        Ticket(
+            shop_id=ctx.shop_id,
+            ticket_id=effect.ticket_id,
+            customer_pk=row.id,
+            channel=effect.channel,
+            priority=effect.priority,
+            subject=effect.subject,
+            order_id=effect.order_id,
+            status="open",
+            opened_at=effect.opened_at,
+        )
+    )
+    session.flush()
+
+
 def apply_effects(
     session: Session,
     effects: Iterable[Effect],
@@ -264,6 +294,8 @@ def apply_effects(
                     ticket.escalation_level = effect.level
                     if effect.first_reply_due_at is not None:
                         ticket.first_reply_due_at = effect.first_reply_due_at
+            case OpenTicket():
+                _open_ticket(session, effect, customer, ctx)
             case RaiseLevel():
                 ticket = state.ticket(session, ctx.shop_id, effect.ticket_id)
                 if ticket is not None:

@@ -19,6 +19,8 @@ log = structlog.get_logger("aftersale.worker")
 WORKERS: dict[str, str] = {
     "notifier": "services.notifier.actors",
     "escalator": "services.escalator.actors",
+    "checkins": "services.checkins.actors",
+    "feedback": "services.feedback.actors",
 }
 
 

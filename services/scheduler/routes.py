@@ -8,6 +8,7 @@ from services.runtime.workers import ActorRef
 
 NOTIFIER_TIMERS = ActorRef("aftersale.notifier", "notifier.on_timer")
 ESCALATOR_TIMERS = ActorRef("aftersale.escalator", "escalator.on_timer")
+CHECKIN_TIMERS = ActorRef("aftersale.checkins", "checkins.on_timer")
 
 #: timer kind → the actor that acts when it fires, with (timer_id, version).
 TIMER_ROUTES: Mapping[str, ActorRef] = {
@@ -18,4 +19,5 @@ TIMER_ROUTES: Mapping[str, ActorRef] = {
     "callback_overdue": ESCALATOR_TIMERS,
     "complaint_deadline": ESCALATOR_TIMERS,
     "refund_deadline": ESCALATOR_TIMERS,
+    "checkin": CHECKIN_TIMERS,
 }

@@ -60,7 +60,11 @@ class System:
 
 
 @contextmanager
-def running_system(settings: Settings, policies: PolicyBook) -> Iterator[System]:
+def running_system(
+    settings: Settings, policies: PolicyBook, *, gateway: bool = False
+) -> Iterator[System]:
+    """Everything on threads; with `gateway`, also the HTTP gateway at
+    `settings.http_addr` (links in messages point at `settings.public_url`)."""
     from services.deliverer.runner import build_deliverer
 
     engine = build_engine(settings.database_url)
@@ -75,6 +79,11 @@ def running_system(settings: Settings, policies: PolicyBook) -> Iterator[System]
         system.start_thread("scheduler", scheduler.run)
         assert scheduler.ready.wait(15), "scheduler did not start"
         system.start_thread("deliverer", deliverer.run)
+        if gateway:
+            from services.gateway.server import run_gateway
+
+            system.start_thread("gateway", lambda stop: run_gateway(settings, stop))
+            _wait_for_http(settings.public_url + "/healthz")
         system.start_workers()
         stack.callback(engine.dispose)
         try:
@@ -90,3 +99,18 @@ def _tick(settings: Settings) -> Any:
     from services.runtime.durations import parse_duration
 
     return parse_duration(settings.scheduler_tick)
+
+
+def _wait_for_http(url: str) -> None:
+    import urllib.request
+
+    from tests.support.polling import wait_until
+
+    def answers() -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    wait_until(answers, timeout=15, what=url)

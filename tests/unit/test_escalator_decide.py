@@ -11,7 +11,6 @@ import pytest
 
 from events import EnvelopeBase, parse_event
 from services.escalator import decide
-from services.escalator.clocks import sla_clock
 from services.runtime.effects import (
     AlertStaff,
     CancelTimer,
@@ -20,6 +19,7 @@ from services.runtime.effects import (
     SetSlaClock,
 )
 from services.runtime.policies import load_policies, parse_policies
+from services.runtime.sla import sla_clock
 from services.runtime.views import OrderView, ReturnView, TicketView, World
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Warsaw

@@ -235,6 +235,8 @@ class Notification(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     order_id: Mapped[str | None] = mapped_column(String(128), index=True)
     ticket_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    #: The customer a customer-facing message is for (None for staff alerts).
+    customer_id: Mapped[str | None] = mapped_column(String(128))
     locale: Mapped[str | None] = mapped_column(String(16))
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -271,3 +273,24 @@ class HandledEvent(Base):
     shop_id: Mapped[str] = mapped_column(String(128))
     event_id: Mapped[str] = mapped_column(String(128))
     handled_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Feedback(Base):
+    """A customer's answer: a survey click, a review, a post, an email."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "feedback_id"),
+        Index("ix_feedback_shop_id_customer_id", "shop_id", "customer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    shop_id: Mapped[str] = mapped_column(String(128))
+    feedback_id: Mapped[str] = mapped_column(String(128))
+    customer_id: Mapped[str] = mapped_column(String(128))
+    order_id: Mapped[str | None] = mapped_column(String(128))
+    scale: Mapped[str] = mapped_column(String(8))
+    score: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -27,6 +27,7 @@ def add_once(
     ticket_id: str | None = None,
     status: str = "pending",
     failure_reason: str | None = None,
+    customer_id: str | None = None,
 ) -> Notification | None:
     """Add a notification unless one with the same key exists; None when it did.
 
@@ -52,6 +53,7 @@ def add_once(
         status=status,
         attempts=0,
         failure_reason=failure_reason,
+        customer_id=customer_id,
     )
     try:
         with session.begin_nested():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.runtime.store.models import Customer, Order, Return, Ticket
+from services.runtime.store.models import Customer, Feedback, Order, Return, Ticket
 
 
 def customer(session: Session, shop_id: str, customer_id: str) -> Customer | None:
@@ -27,4 +27,10 @@ def return_(session: Session, shop_id: str, return_id: str) -> Return | None:
 def ticket(session: Session, shop_id: str, ticket_id: str) -> Ticket | None:
     return session.scalar(
         select(Ticket).where(Ticket.shop_id == shop_id, Ticket.ticket_id == ticket_id)
+    )
+
+
+def feedback(session: Session, shop_id: str, feedback_id: str) -> Feedback | None:
+    return session.scalar(
+        select(Feedback).where(Feedback.shop_id == shop_id, Feedback.feedback_id == feedback_id)
     )

@@ -1,4 +1,4 @@
-"""Delivery attempts, worker receipts, ticket SLA clocks, timer cancellation time
+"""Workers: delivery attempts, receipts, SLA clocks, timer cancellation, feedback
 
 Revision ID: 0002
 Revises: 0001
@@ -21,6 +21,31 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "feedback",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("shop_id", sa.String(length=128), nullable=False),
+        sa.Column("feedback_id", sa.String(length=128), nullable=False),
+        sa.Column("customer_id", sa.String(length=128), nullable=False),
+        sa.Column("order_id", sa.String(length=128), nullable=True),
+        sa.Column("scale", sa.String(length=8), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("received_at", UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback")),
+        sa.UniqueConstraint("shop_id", "feedback_id", name=op.f("uq_feedback_shop_id_feedback_id")),
+    )
+    with op.batch_alter_table("feedback", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_feedback_shop_id_customer_id", ["shop_id", "customer_id"], unique=False
+        )
+
     op.create_table(
         "handled_events",
         sa.Column(
@@ -66,6 +91,7 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("customer_id", sa.String(length=128), nullable=True))
         batch_op.drop_index(batch_op.f("ix_notifications_status"))
         batch_op.create_index(
             "ix_notifications_status_next_attempt_at", ["status", "next_attempt_at"], unique=False
@@ -98,9 +124,14 @@ def downgrade() -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index("ix_notifications_status_next_attempt_at")
         batch_op.create_index(batch_op.f("ix_notifications_status"), ["status"], unique=False)
+        batch_op.drop_column("customer_id")
 
     with op.batch_alter_table("delivery_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_delivery_attempts_notification_pk"))
 
     op.drop_table("delivery_attempts")
     op.drop_table("handled_events")
+    with op.batch_alter_table("feedback", schema=None) as batch_op:
+        batch_op.drop_index("ix_feedback_shop_id_customer_id")
+
+    op.drop_table("feedback")

@@ -1,0 +1,1 @@
+"""Check-ins: after delivery, at the right moment, ask how it went."""

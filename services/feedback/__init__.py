@@ -1,0 +1,1 @@
+"""Feedback: turn an unhappy customer around at once; invite a happy one to review."""
