@@ -9,6 +9,7 @@ import click
 from services.cli.dlq import dlq
 from services.cli.notifications import notifications
 from services.cli.publish import publish
+from services.cli.report import report
 from services.cli.status import status
 from services.cli.tickets import tickets
 from services.cli.timeline import timeline
@@ -123,6 +124,7 @@ cli.add_command(status)
 cli.add_command(dlq)
 cli.add_command(tickets)
 cli.add_command(timeline)
+cli.add_command(report)
 
 
 def main() -> None:
