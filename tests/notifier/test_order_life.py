@@ -97,7 +97,11 @@ def _settled(system: Any, order_id: str, handled: int) -> bool:
         receipts = session.scalar(
             select(func.count()).select_from(HandledEvent).where(HandledEvent.worker == "notifier")
         )
-        state = session.scalar(select(Timer.state).where(Timer.subject_id == order_id))
+        state = session.scalar(
+            select(Timer.state).where(
+                Timer.kind == "delivery_overdue", Timer.subject_id == order_id
+            )
+        )
     return receipts == handled and state in (None, "cancelled")
 
 
