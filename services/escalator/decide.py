@@ -22,6 +22,7 @@ from services.runtime.effects import (
     Effect,
     RaiseLevel,
     ScheduleTimer,
+    SetSlaClock,
 )
 from services.runtime.policies import Policies
 from services.runtime.sla import sla_clock, start_clock, stop_clock
@@ -45,24 +46,30 @@ def _deadline_timers(
     ]
 
 
+def clock_for(ticket: TicketView, policies: Policies) -> list[Effect]:
+    """The clock the ticket's current state calls for, whatever order its events
+    were handled in: the first-reply clock until an agent replies; then none
+    while answered, or a next-reply clock from the first unanswered customer
+    message. The first reply's target is always recorded (compliance figures)."""
+    first = sla_clock(ticket.opened_at, ticket.channel, ticket.priority, policies)
+    if ticket.status == "open":
+        return start_clock(ticket.ticket_id, first, "first_reply", first=True)
+    effects = stop_clock(ticket.ticket_id)
+    effects.append(SetSlaClock(ticket.ticket_id, None, None, 0, first.due_at))
+    if ticket.status == "awaiting_reply" and ticket.awaiting_reply_since is not None:
+        clock = sla_clock(ticket.awaiting_reply_since, ticket.channel, ticket.priority, policies)
+        effects += start_clock(ticket.ticket_id, clock, "next_reply", first=False)
+    return effects
+
+
 def on_event(
     event: ev.EnvelopeBase, world: World, now: datetime, policies: Policies
 ) -> list[Effect]:
     """The escalator's reaction to one recorded event."""
     ticket, ret = world.ticket, world.return_
     match event:
-        case ev.TicketOpened(data=data) if ticket is not None:
-            if ticket.status == "resolved":
-                return []
-            clock = sla_clock(ticket.opened_at, data.channel, data.priority, policies)
-            return start_clock(data.ticket_id, clock, "first_reply", first=True)
-        case ev.TicketReplied(data=data) if ticket is not None:
-            if ticket.status == "resolved":
-                return []
-            if data.author == "agent":
-                return stop_clock(data.ticket_id)
-            clock = sla_clock(data.replied_at, ticket.channel, ticket.priority, policies)
-            return start_clock(data.ticket_id, clock, "next_reply", first=False)
+        case ev.TicketOpened() | ev.TicketReplied() if ticket is not None:
+            return clock_for(ticket, policies)
         case ev.TicketResolved(data=data):
             return [*stop_clock(data.ticket_id), CancelTimer("callback_overdue", data.ticket_id)]
         case ev.CallbackPromised(data=data):

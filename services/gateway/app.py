@@ -6,6 +6,8 @@ Routes:
     GET /f/{token}        one-click satisfaction answers (see `survey`)
     GET /healthz          liveness
     GET /openapi.json     the OpenAPI 3.1 document
+    GET /metrics          Prometheus metrics (see `services.metrics`)
+    GET /, /board, …      the operator board and its replay API (see `services.operator_page`)
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from services.gateway.signing import load_shop_secrets
 from services.gateway.state import Gateway
 from services.gateway.survey import survey_answer
 from services.gateway.unsubscribe import unsubscribe
+from services.metrics.endpoint import metrics_routes
+from services.operator_page.routes import board_routes
 from services.runtime.clock import Clock, utcnow
 from services.runtime.logging import get_logger
 from services.runtime.settings import Settings, secret_key
@@ -84,6 +88,8 @@ def build_app(
             Route("/f/{token}", survey_answer, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
+            *metrics_routes(settings, clock=clock),
+            *board_routes(settings, clock=clock),
         ],
         lifespan=lifespan,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import structlog
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -17,12 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from events import ContractViolation, EnvelopeBase, parse_event
 from services.ingest.delivery import Delivery
-from services.ingest.parents import parent_of
+from services.ingest.known import Known
+from services.ingest.parents import ParentRef, parent_of
 from services.ingest.projection import apply_event, parent_exists
 from services.ingest.retry import GiveUp, plan_retry
 from services.runtime.policies import PolicyBook
-from services.runtime.store.event_log import EventKey, find_recorded, record_event
-from services.runtime.store.models import EventRecord
+from services.runtime.store.event_log import EventKey, find_recorded
 from services.runtime.topology import RETRY_STEPS_SECONDS
 
 log = structlog.get_logger("aftersale.ingest")
@@ -33,7 +34,6 @@ STORE_UNAVAILABLE = (OperationalError, DBInterfaceError)
 
 @dataclass(frozen=True)
 class Dispatch:
-    record_id: int
     shop_id: str
     event_id: str
     type: str
@@ -102,60 +102,80 @@ def _code(reason: str) -> str:
     return "invalid"
 
 
+class _InBatch:
+    """Marks an event recorded earlier in this very batch (dispatched with it)."""
+
+    dispatched_at = None
+    in_batch = True
+
+
+_IN_BATCH: Any = _InBatch()
+
+
+class ProjectionFailed(Exception):
+    """One event of a batch could not be applied; the batch is redone one by one."""
+
+
 def _record_one(
-    session: Session,
+    known: Known,
     item: _Valid,
-    seen: dict[EventKey, EventRecord],
+    seen: dict[EventKey, Any],
     policies: PolicyBook,
     now: datetime,
     outcome: BatchOutcome,
-) -> None:
+) -> Dispatch | None:
+    """Record one event (written with the batch); its dispatch, or None when it was not."""
     event, delivery = item.event, item.delivery
     key = (event.shop_id, event.event_id)
     existing = seen.get(key)
     if existing is not None:
         outcome.duplicates += 1
-        if existing.dispatched_at is None and existing.id is not None:
-            outcome.dispatches.append(Dispatch(existing.id, *key, existing.type))
-        return
+        if existing.dispatched_at is None and not getattr(existing, "in_batch", False):
+            outcome.dispatches.append(Dispatch(*key, existing.type))
+        return None
     parent = parent_of(event)
-    if parent is not None and not parent_exists(session, event.shop_id, parent.kind, parent.id):
-        first_seen = delivery.first_seen(default=now)
-        wait = policies.for_shop(event.shop_id).ingest.wait_for_parent
-        plan = plan_retry(
-            first_seen=first_seen,
-            now=now,
-            wait_for_parent=wait,
-            attempt=delivery.attempt,
-            steps_seconds=RETRY_STEPS_SECONDS,
-        )
-        if isinstance(plan, GiveUp):
-            reason = (
-                f"unknown {parent.describe()} of shop {event.shop_id!r}: {event.type} "
-                f"waited {int(plan.waited.total_seconds())}s (ingest.wait_for_parent) "
-                f"and the {parent.kind} never arrived"
-            )
-            outcome.dead_letters.append(DeadLetter(delivery, "unknown_parent", reason))
-        else:
-            outcome.retries.append(Retry(delivery, plan.step_seconds, plan.attempt, first_seen))
-        return
-    with session.begin_nested():
-        order_id, ticket_id = apply_event(session, event, now)
-        row = record_event(
-            session,
-            shop_id=event.shop_id,
-            event_id=event.event_id,
-            type=event.type,
-            occurred_at=event.occurred_at,
-            received_at=now,
-            body=delivery.body,
-            order_id=order_id,
-            ticket_id=ticket_id,
-        )
-        session.flush()
-    seen[key] = row
+    if parent is not None and not parent_exists(known, event.shop_id, parent.kind, parent.id):
+        _wait_or_give_up(item, parent, policies, now, outcome)
+        return None
+    order_id, ticket_id = apply_event(known.session, event, now, known)
+    known.pending_events.append(
+        {
+            "shop_id": event.shop_id,
+            "event_id": event.event_id,
+            "type": event.type,
+            "occurred_at": event.occurred_at,
+            "received_at": now,
+            "body": delivery.body,
+            "order_id": order_id,
+            "ticket_id": ticket_id,
+        }
+    )
+    seen[key] = _IN_BATCH
     outcome.recorded += 1
-    outcome.dispatches.append(Dispatch(row.id, event.shop_id, event.event_id, event.type))
+    return Dispatch(event.shop_id, event.event_id, event.type)
+
+
+def _wait_or_give_up(
+    item: _Valid, parent: ParentRef, policies: PolicyBook, now: datetime, outcome: BatchOutcome
+) -> None:
+    event, delivery = item.event, item.delivery
+    first_seen = delivery.first_seen(default=now)
+    plan = plan_retry(
+        first_seen=first_seen,
+        now=now,
+        wait_for_parent=policies.for_shop(event.shop_id).ingest.wait_for_parent,
+        attempt=delivery.attempt,
+        steps_seconds=RETRY_STEPS_SECONDS,
+    )
+    if isinstance(plan, GiveUp):
+        reason = (
+            f"unknown {parent.describe()} of shop {event.shop_id!r}: {event.type} "
+            f"waited {int(plan.waited.total_seconds())}s (ingest.wait_for_parent) "
+            f"and the {parent.kind} never arrived"
+        )
+        outcome.dead_letters.append(DeadLetter(delivery, "unknown_parent", reason))
+    else:
+        outcome.retries.append(Retry(delivery, plan.step_seconds, plan.attempt, first_seen))
 
 
 def record_batch(
@@ -181,6 +201,8 @@ def record_batch(
         return _unique_dispatches(outcome)
     except IntegrityError:
         log.info("batch clashed with a concurrent ingest; recording one by one")
+    except ProjectionFailed as exc:
+        log.warning("an event of the batch failed; recording one by one", error=str(exc))
     outcome = BatchOutcome(dead_letters=list(rejected.dead_letters))
     for item in valid:
         _record_single(item, sessions, policies, now, outcome)
@@ -189,7 +211,7 @@ def record_batch(
 
 def _unique_dispatches(outcome: BatchOutcome) -> BatchOutcome:
     # The same event twice in one batch is recorded once and dispatched once.
-    unique = {d.record_id: d for d in outcome.dispatches}
+    unique = {(d.shop_id, d.event_id): d for d in outcome.dispatches}
     outcome.dispatches = list(unique.values())
     return outcome
 
@@ -201,14 +223,20 @@ def _record_all(
     now: datetime,
     outcome: BatchOutcome,
 ) -> None:
+    """The fast path: one look-up per table, one flush, no savepoints."""
     seen = find_recorded(session, [(v.event.shop_id, v.event.event_id) for v in valid])
+    known = Known(session)
+    known.load([v.event for v in valid])
     for item in valid:
         try:
-            _record_one(session, item, seen, policies, now, outcome)
+            dispatch = _record_one(known, item, seen, policies, now, outcome)
         except (IntegrityError, *STORE_UNAVAILABLE):
             raise
-        except Exception as exc:  # one event the projection cannot take
-            _unprocessable(item, exc, outcome)
+        except Exception as exc:  # redo the batch one by one to isolate it
+            raise ProjectionFailed(f"{item.event.event_id}: {exc!r}") from exc
+        if dispatch is not None:
+            outcome.dispatches.append(dispatch)
+    known.write()
 
 
 def _record_single(
@@ -218,12 +246,18 @@ def _record_single(
     now: datetime,
     outcome: BatchOutcome,
 ) -> None:
+    """The careful path: one transaction for this event alone."""
     for _ in range(3):
+        attempt = BatchOutcome()
         try:
             with sessions.begin() as session:
                 seen = find_recorded(session, [(item.event.shop_id, item.event.event_id)])
-                _record_one(session, item, seen, policies, now, outcome)
-            return
+                known = Known(session)
+                known.load([item.event])
+                dispatch = _record_one(known, item, seen, policies, now, attempt)
+                known.write()
+                if dispatch is not None:
+                    attempt.dispatches.append(dispatch)
         except IntegrityError:
             continue  # the other process won; the next look finds its row
         except STORE_UNAVAILABLE:
@@ -231,7 +265,17 @@ def _record_single(
         except Exception as exc:
             _unprocessable(item, exc, outcome)
             return
+        _merge(outcome, attempt)
+        return
     raise RuntimeError(f"event {item.event.event_id!r} kept clashing on its unique key")
+
+
+def _merge(outcome: BatchOutcome, attempt: BatchOutcome) -> None:
+    outcome.dispatches += attempt.dispatches
+    outcome.dead_letters += attempt.dead_letters
+    outcome.retries += attempt.retries
+    outcome.duplicates += attempt.duplicates
+    outcome.recorded += attempt.recorded
 
 
 def _unprocessable(item: _Valid, exc: Exception, outcome: BatchOutcome) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,8 +33,10 @@ from services.runtime.store.event_log import mark_dispatched
 
 log = structlog.get_logger("aftersale.ingest")
 
-#: How long to wait for more messages before a partial batch is handled.
+#: How long to wait for more messages before a partial batch is handled, and
+#: the most a batch's first message waits for the batch to fill.
 BATCH_LINGER_SECONDS = 0.02
+BATCH_MAX_AGE_SECONDS = 0.05
 #: How long to block when idle, so a stop request is noticed promptly.
 IDLE_POLL_SECONDS = 0.25
 
@@ -126,12 +129,18 @@ class IngestService:
         buffer: list[Delivery],
         stop: threading.Event,
     ) -> None:
+        opened_at = 0.0
         while not stop.is_set():
             before = len(buffer)
             connection.process_data_events(
                 time_limit=BATCH_LINGER_SECONDS if buffer else IDLE_POLL_SECONDS
             )
-            if buffer and (len(buffer) >= self.prefetch or len(buffer) == before):
+            if buffer and not before:
+                opened_at = time.monotonic()
+            full = len(buffer) >= self.prefetch
+            quiet = len(buffer) == before
+            old = time.monotonic() - opened_at >= BATCH_MAX_AGE_SECONDS
+            if buffer and (full or quiet or old):
                 batch = buffer[:]
                 buffer.clear()
                 self._handle(batch, consume, publisher, stop)
@@ -150,7 +159,9 @@ class IngestService:
             publisher.publish(outcome, self.subscriptions, now)
             if outcome.dispatches:
                 with self.sessions.begin() as session:
-                    mark_dispatched(session, [d.record_id for d in outcome.dispatches], now)
+                    mark_dispatched(
+                        session, [(d.shop_id, d.event_id) for d in outcome.dispatches], now
+                    )
         except STORE_UNAVAILABLE as exc:
             self.stats.store_outages += 1
             self._outage_streak += 1

@@ -12,13 +12,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import events as ev
-from services.runtime.store import state
+from services.ingest.known import Known
 from services.runtime.store.models import (
     Customer,
     Feedback,
     Order,
-    OrderItem,
-    OrderStatusChange,
     Return,
     Ticket,
 )
@@ -38,104 +36,150 @@ def _iso(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def upsert_customer(
-    session: Session, shop_id: str, fields: dict[str, Any], now: datetime
-) -> Customer:
+def upsert_customer(known: Known, shop_id: str, fields: dict[str, Any], now: datetime) -> Customer:
     """Create the customer, or change only the fields the event carried."""
-    row = state.customer(session, shop_id, fields["customer_id"])
+    key = (shop_id, fields["customer_id"])
+    row = known.customers.get(key)
     if row is None:
         row = Customer(shop_id=shop_id, customer_id=fields["customer_id"], updated_at=now)
         row.locale, row.timezone = "pl", "Europe/Warsaw"
         row.marketing_consent, row.opted_out = False, False
-        session.add(row)
+        known.session.add(row)
+        known.customers[key] = row
     for name, value in fields.items():
         if name != "customer_id" and value is not None:
             setattr(row, name, value)
     row.updated_at = now
-    session.flush()
     return row
+
+
+def _latest(current: datetime | None, moment: datetime) -> datetime:
+    return moment if current is None or moment > current else current
+
+
+def record_reply(ticket: Ticket, author: str, at: datetime) -> None:
+    """Who spoke last decides the status, whatever order the replies arrive in:
+    `open` until the first agent reply, then `answered` or `awaiting_reply`."""
+    if author == "agent":
+        first = ticket.first_replied_at
+        ticket.first_replied_at = at if first is None or at < first else first
+        ticket.last_agent_reply_at = _latest(ticket.last_agent_reply_at, at)
+        if ticket.awaiting_reply_since is not None and ticket.awaiting_reply_since <= at:
+            later = ticket.last_customer_reply_at
+            ticket.awaiting_reply_since = later if later is not None and later > at else None
+    else:
+        ticket.last_customer_reply_at = _latest(ticket.last_customer_reply_at, at)
+        agent = ticket.last_agent_reply_at
+        if agent is not None and at > agent:
+            since = ticket.awaiting_reply_since
+            ticket.awaiting_reply_since = at if since is None or at < since else since
+    if ticket.last_agent_reply_at is None:
+        ticket.status = "open"
+    else:
+        ticket.status = "awaiting_reply" if ticket.awaiting_reply_since else "answered"
 
 
 def _present(model: Any) -> dict[str, Any]:
     return {name: getattr(model, name) for name in model.model_fields_set}
 
 
-def _history(order: Order, status: str, event: ev.EnvelopeBase, **detail: Any) -> None:
-    order.history.append(
-        OrderStatusChange(
-            status=status,
-            at=event.occurred_at,
-            event_id=event.event_id,
-            detail={k: v for k, v in detail.items() if v is not None} or None,
+def _history(
+    known: Known, order: Order, status: str, event: ev.EnvelopeBase, **detail: Any
+) -> None:
+    known.pending_history.append(
+        (
+            order,
+            {
+                "status": status,
+                "at": event.occurred_at,
+                "event_id": event.event_id,
+                "detail": {k: v for k, v in detail.items() if v is not None} or None,
+            },
         )
     )
     order.status = next_status(order.status, status)
 
 
-def _order(session: Session, event: ev.EnvelopeBase, order_id: str) -> Order:
-    row = state.order(session, event.shop_id, order_id)
+def _order(known: Known, event: ev.EnvelopeBase, order_id: str) -> Order:
+    row = known.orders.get((event.shop_id, order_id))
     if row is None:  # the parent check ran first; this is a bug if reached
         raise LookupError(f"order {order_id!r} vanished during ingest")
     return row
 
 
-def _return(session: Session, event: ev.EnvelopeBase, return_id: str) -> Return:
-    row = state.return_(session, event.shop_id, return_id)
-    if row is None:
+def _return(known: Known, event: ev.EnvelopeBase, return_id: str) -> Return:
+    row = known.returns.get((event.shop_id, return_id))
+    if row is None:  # the parent check ran first; this is a bug if reached
         raise LookupError(f"return {return_id!r} vanished during ingest")
     return row
 
 
-def _ticket(session: Session, event: ev.EnvelopeBase, ticket_id: str) -> Ticket:
-    row = state.ticket(session, event.shop_id, ticket_id)
-    if row is None:
+def _ticket(known: Known, event: ev.EnvelopeBase, ticket_id: str) -> Ticket:
+    row = known.tickets.get((event.shop_id, ticket_id))
+    if row is None:  # the parent check ran first; this is a bug if reached
         raise LookupError(f"ticket {ticket_id!r} vanished during ingest")
     return row
 
 
 def apply_event(
-    session: Session, event: ev.EnvelopeBase, now: datetime
+    session: Session, event: ev.EnvelopeBase, now: datetime, known: Known | None = None
 ) -> tuple[str | None, str | None]:
     """Change the state for `event`; returns the (order_id, ticket_id) it belongs to."""
+    if known is None:  # on its own (tests, tools): write what it changed at once
+        known = Known(session)
+        known.load([event])
+        result = _apply(known, event, now)
+        known.write()
+        return result
+    return _apply(known, event, now)
+
+
+def _apply(known: Known, event: ev.EnvelopeBase, now: datetime) -> tuple[str | None, str | None]:
+    session = known.session
     match event:
         case ev.OrderPlaced(data=data):
-            if state.order(session, event.shop_id, data.order_id) is not None:
+            if (event.shop_id, data.order_id) in known.orders:
                 return data.order_id, None  # placed again under a new event_id: keep the first
-            customer = upsert_customer(session, event.shop_id, _present(data.customer), now)
+            customer = upsert_customer(known, event.shop_id, _present(data.customer), now)
             order = Order(
                 shop_id=event.shop_id,
                 order_id=data.order_id,
-                customer_pk=customer.id,
+                customer=customer,
                 status="placed",
                 total=data.total,
                 currency=data.currency,
                 placed_at=event.occurred_at,
                 promised_delivery_by=_iso(data.promised_delivery_by),
             )
-            order.items = [
-                OrderItem(
-                    sku=item.sku,
-                    name=item.name,
-                    quantity=item.quantity,
-                    unit_price=item.unit_price,
-                    category=item.category,
+            known.pending_items += [
+                (
+                    order,
+                    {
+                        "sku": item.sku,
+                        "name": item.name,
+                        "quantity": item.quantity,
+                        "unit_price": item.unit_price,
+                        "category": item.category,
+                    },
                 )
                 for item in data.items
             ]
             session.add(order)
-            _history(order, "placed", event)
+            known.orders[(event.shop_id, data.order_id)] = order
+            _history(known, order, "placed", event)
             return data.order_id, None
         case ev.OrderShipped(data=data):
-            order = _order(session, event, data.order_id)
+            order = _order(known, event, data.order_id)
             order.carrier, order.tracking_number = data.carrier, data.tracking_number
             order.tracking_url = data.tracking_url
             order.estimated_delivery = _iso(data.estimated_delivery)
-            _history(order, "shipped", event, estimated_delivery=order.estimated_delivery)
+            _history(known, order, "shipped", event, estimated_delivery=order.estimated_delivery)
             return data.order_id, None
         case ev.ShipmentDelayed(data=data):
-            order = _order(session, event, data.order_id)
+            order = _order(known, event, data.order_id)
             order.estimated_delivery = _iso(data.new_estimated_delivery)
             _history(
+                known,
                 order,
                 "delayed",
                 event,
@@ -144,45 +188,46 @@ def apply_event(
             )
             return data.order_id, None
         case ev.OrderDelivered(data=data):
-            order = _order(session, event, data.order_id)
+            order = _order(known, event, data.order_id)
             order.delivered_at = data.delivered_at
-            _history(order, "delivered", event)
+            _history(known, order, "delivered", event)
             return data.order_id, None
         case ev.OrderCancelled(data=data):
-            order = _order(session, event, data.order_id)
+            order = _order(known, event, data.order_id)
             order.cancelled_at = event.occurred_at
-            _history(order, "cancelled", event, reason=data.reason)
+            _history(known, order, "cancelled", event, reason=data.reason)
             return data.order_id, None
         case ev.ReturnRequested(data=data):
-            order = _order(session, event, data.order_id)
-            if state.return_(session, event.shop_id, data.return_id) is None:
-                session.add(
-                    Return(
-                        shop_id=event.shop_id,
-                        return_id=data.return_id,
-                        order_pk=order.id,
-                        kind=data.kind,
-                        reason=data.reason,
-                        items=[item.model_dump() for item in data.items],
-                        status="requested",
-                        requested_at=event.occurred_at,
-                    )
+            order = _order(known, event, data.order_id)
+            if (event.shop_id, data.return_id) not in known.returns:
+                ret = Return(
+                    shop_id=event.shop_id,
+                    return_id=data.return_id,
+                    order=order,
+                    kind=data.kind,
+                    reason=data.reason,
+                    items=[item.model_dump() for item in data.items],
+                    status="requested",
+                    requested_at=event.occurred_at,
                 )
+                session.add(ret)
+                known.returns[(event.shop_id, data.return_id)] = ret
             return data.order_id, None
         case ev.ReturnReceived(data=data):
-            ret = _return(session, event, data.return_id)
+            ret = _return(known, event, data.return_id)
             ret.received_at = data.received_at
             if ret.status == "requested":
                 ret.status = "received"
             return ret.order.order_id, None
         case ev.ReturnResolved(data=data):
-            ret = _return(session, event, data.return_id)
+            ret = _return(known, event, data.return_id)
             ret.status, ret.outcome = "resolved", data.outcome
             ret.refund_amount, ret.resolved_at = data.refund_amount, event.occurred_at
             return ret.order.order_id, None
         case ev.FeedbackReceived(data=data):
-            if state.feedback(session, event.shop_id, data.feedback_id) is not None:
+            if (event.shop_id, data.feedback_id) in known.feedback:
                 return data.order_id, None  # the same answer under a new event_id
+            known.feedback.add((event.shop_id, data.feedback_id))
             session.add(
                 Feedback(
                     shop_id=event.shop_id,
@@ -198,50 +243,45 @@ def apply_event(
             )
             return data.order_id, None
         case ev.TicketOpened(data=data):
-            if state.ticket(session, event.shop_id, data.ticket_id) is None:
-                customer = upsert_customer(session, event.shop_id, _present(data.customer), now)
-                session.add(
-                    Ticket(
-                        shop_id=event.shop_id,
-                        ticket_id=data.ticket_id,
-                        customer_pk=customer.id,
-                        channel=data.channel,
-                        priority=data.priority,
-                        subject=data.subject,
-                        order_id=data.order_id,
-                        status="open",
-                        opened_at=event.occurred_at,
-                    )
+            if (event.shop_id, data.ticket_id) not in known.tickets:
+                customer = upsert_customer(known, event.shop_id, _present(data.customer), now)
+                ticket = Ticket(
+                    shop_id=event.shop_id,
+                    ticket_id=data.ticket_id,
+                    customer=customer,
+                    channel=data.channel,
+                    priority=data.priority,
+                    subject=data.subject,
+                    order_id=data.order_id,
+                    status="open",
+                    opened_at=event.occurred_at,
                 )
+                session.add(ticket)
+                known.tickets[(event.shop_id, data.ticket_id)] = ticket
             return data.order_id, data.ticket_id
         case ev.TicketReplied(data=data):
-            ticket = _ticket(session, event, data.ticket_id)
+            ticket = _ticket(known, event, data.ticket_id)
             if ticket.status != "resolved":
-                if data.author == "agent":
-                    ticket.first_replied_at = ticket.first_replied_at or data.replied_at
-                    ticket.awaiting_reply_since, ticket.status = None, "answered"
-                else:
-                    ticket.awaiting_reply_since, ticket.status = data.replied_at, "awaiting_reply"
+                record_reply(ticket, data.author, data.replied_at)
             return ticket.order_id, data.ticket_id
         case ev.TicketResolved(data=data):
-            ticket = _ticket(session, event, data.ticket_id)
+            ticket = _ticket(known, event, data.ticket_id)
             ticket.status, ticket.resolved_at = "resolved", data.resolved_at
             ticket.awaiting_reply_since = None
             return ticket.order_id, data.ticket_id
         case ev.CallbackPromised(data=data):
-            ticket = _ticket(session, event, data.ticket_id)
+            ticket = _ticket(known, event, data.ticket_id)
             ticket.callback_due_at, ticket.callback_completed_at = data.due_at, None
             return ticket.order_id, data.ticket_id
         case ev.CallbackCompleted(data=data):
-            ticket = _ticket(session, event, data.ticket_id)
+            ticket = _ticket(known, event, data.ticket_id)
             ticket.callback_completed_at = data.completed_at
             return ticket.order_id, data.ticket_id
         case ev.CustomerUpdatedEvent(data=data):
-            upsert_customer(session, event.shop_id, _present(data), now)
+            upsert_customer(known, event.shop_id, _present(data), now)
             return None, None
     raise TypeError(f"no projection for event type {event.type!r}")
 
 
-def parent_exists(session: Session, shop_id: str, kind: str, parent_id: str) -> bool:
-    lookup = {"order": state.order, "return": state.return_, "ticket": state.ticket}[kind]
-    return lookup(session, shop_id, parent_id) is not None
+def parent_exists(known: Known, shop_id: str, kind: str, parent_id: str) -> bool:
+    return known.has(kind, shop_id, parent_id)

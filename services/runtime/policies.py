@@ -3,12 +3,15 @@
 ``load_policies(None)`` gives the defaults; ``load_policies(path)`` deep-merges
 the file over them, so a file holding only ``[shipping] delay_grace = "1h"``
 keeps every other default. ``[shop."shop-42".…]`` tables are deep-merged over
-the global result for that shop. Everything is validated at load time; any
-problem raises :class:`PolicyError` naming the file, the line and the key.
+the global result for that shop. The shop ``aftersale-demo`` has built-in
+overrides (:data:`DEMO_SHOP_POLICIES`) that a file's own table for it goes
+over. Everything is validated at load time; any problem raises
+:class:`PolicyError` naming the file, the line and the key.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import tomllib
@@ -22,6 +25,8 @@ from pydantic_core import ErrorDetails
 from services.runtime.policy_models import Policies, SlaTarget
 
 __all__ = [
+    "DEMO_SHOP_ID",
+    "DEMO_SHOP_POLICIES",
     "Policies",
     "PolicyBook",
     "PolicyError",
@@ -48,25 +53,31 @@ class PolicyBook:
     """The global policies and each shop's (validated at load time)."""
 
     def __init__(
-        self, global_policies: Policies | None = None, shops: Mapping[str, Policies] | None = None
+        self,
+        global_policies: Policies | None = None,
+        shops: Mapping[str, Policies] | None = None,
+        builtin: Mapping[str, Policies] | None = None,
     ) -> None:
         self.global_policies = global_policies if global_policies is not None else Policies()
         self._shops: dict[str, Policies] = dict(shops or {})
+        self._builtin: dict[str, Policies] = dict(builtin or {})
 
     @property
     def shop_ids(self) -> tuple[str, ...]:
-        """Shops that have overrides of their own."""
+        """Shops that have overrides of their own (in the file; built-in ones aside)."""
         return tuple(self._shops)
 
     def for_shop(self, shop_id: str) -> Policies:
         """The shop's policies; the global ones when it has no overrides."""
-        return self._shops.get(shop_id, self.global_policies)
+        if shop_id in self._shops:
+            return self._shops[shop_id]
+        return self._builtin.get(shop_id, self.global_policies)
 
 
 def load_policies(path: Path | None) -> PolicyBook:
     """The built-in defaults (``None``), or those with the TOML file at ``path`` merged over."""
     if path is None:
-        return PolicyBook()
+        return parse_policies("", source="built-in policies")
     try:
         text = Path(path).read_bytes().decode("utf-8")
     except OSError as exc:
@@ -100,11 +111,18 @@ def parse_policies(text: str, source: str = "policies.toml") -> PolicyBook:
     merged = _merge(Policies().model_dump(), data)
     global_policies = _validate(merged, source, keys, ())
     book: dict[str, Policies] = {}
+    builtin = {DEMO_SHOP_ID: tomllib.loads(DEMO_SHOP_POLICIES)}
     for shop_id, override in shops.items():
         if not isinstance(override, dict):
             raise _error(source, keys, ("shop", shop_id), "must be a table of policies")
-        book[shop_id] = _validate(_merge(merged, override), source, keys, ("shop", shop_id))
-    return PolicyBook(global_policies, book)
+        base = _merge(merged, builtin.get(shop_id, {}))
+        book[shop_id] = _validate(_merge(base, override), source, keys, ("shop", shop_id))
+    built: dict[str, Policies] = {}
+    for shop_id, override in builtin.items():
+        # A file's global keys may clash with them: the shop then keeps the file's.
+        with contextlib.suppress(PolicyError):
+            built[shop_id] = _validate(_merge(merged, override), source, keys, ("shop", shop_id))
+    return PolicyBook(global_policies, book, built)
 
 
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -249,6 +267,27 @@ def _line_for(found: dict[tuple[str, ...], int], path: tuple[str, ...]) -> int |
         if path[:size] in found:
             return found[path[:size]]
     return None
+
+
+#: The shop `aftersale demo` publishes for: every clock in seconds, so that each
+#: kind of message shows within about a minute. A policies file can override it.
+DEMO_SHOP_ID = "aftersale-demo"
+DEMO_SHOP_POLICIES = """\
+sla.email = { first_response = "20s", hard_limit = "40s", warn_before = "10s" }
+sla.form = { first_response = "20s", hard_limit = "40s", warn_before = "10s" }
+sla.social = { first_response = "20s", hard_limit = "40s", warn_before = "10s" }
+sla.chat = { first_response = "10s", hard_limit = "20s", warn_before = "5s" }
+business_hours.enabled = false
+escalation.repeat_every = "30s"
+complaints = { reply_within = "60s", alert_before = ["45s", "20s"] }
+withdrawal = { refund_within = "60s", alert_before = ["45s"] }
+callbacks.grace = "0s"
+shipping.delay_grace = "5s"
+checkins = { after_delivery = "10s", min_interval = "30d", quiet_hours = "" }
+feedback.person_contacts_within = "1h"
+ingest.wait_for_parent = "30s"
+contact.shop_name = "aftersale demo shop"
+"""
 
 
 def defaults_toml() -> str:

@@ -15,6 +15,7 @@ import dramatiq
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.metrics.workers import prometheus_middleware
 from services.runtime.clock import Clock, utcnow
 from services.runtime.policies import PolicyBook
 from services.runtime.settings import Settings
@@ -46,8 +47,11 @@ class WorkerContext:
 
 
 def build_broker(settings: Settings) -> RabbitmqBroker:
-    """dramatiq's RabbitMQ broker for `settings.amqp_url` (connects lazily)."""
-    return RabbitmqBroker(url=settings.amqp_url, confirm_delivery=True)
+    """dramatiq's RabbitMQ broker for `settings.amqp_url` (connects lazily), with
+    dramatiq's Prometheus middleware (multi-process; see `services.metrics.workers`)."""
+    broker = RabbitmqBroker(url=settings.amqp_url, confirm_delivery=True)
+    broker.add_middleware(prometheus_middleware(broker))
+    return broker
 
 
 def make_actor(

@@ -144,11 +144,11 @@ def test_mark_dispatched_stamps_only_undispatched_rows(sessions: sessionmaker[Se
     with sessions.begin() as session:
         first, second, untouched = (log(session, "shop-42", f"e-{n}") for n in range(3))
         session.flush()
-        mark_dispatched(session, [first.id], earlier)
+        mark_dispatched(session, [("shop-42", "e-0")], earlier)
         ids = {"first": first.id, "second": second.id, "untouched": untouched.id}
 
     with sessions.begin() as session:
-        mark_dispatched(session, [ids["first"], ids["second"]], DISPATCHED)
+        mark_dispatched(session, [("shop-42", "e-0"), ("shop-42", "e-1")], DISPATCHED)
         mark_dispatched(session, [], DISPATCHED)
 
     with sessions() as session:

@@ -33,9 +33,10 @@ def event(event_type: str, data: dict[str, Any], at: datetime = T0) -> EnvelopeB
 
 
 def ticket(status: str = "open", channel: str = "email", priority: str = "normal",
-           callback_due_at: datetime | None = None) -> TicketView:  # fmt: skip
-    return TicketView("t-1", channel, priority, "Gdzie paczka?", "o-1", status, T0, None, None,
-                      None, callback_due_at, None)  # fmt: skip
+           callback_due_at: datetime | None = None,
+           awaiting_since: datetime | None = None) -> TicketView:  # fmt: skip
+    return TicketView("t-1", channel, priority, "Gdzie paczka?", "o-1", status, T0, None,
+                      awaiting_since, None, callback_due_at, None)  # fmt: skip
 
 
 def schedules(effects: list[Any]) -> dict[tuple[str, str], datetime]:
@@ -59,7 +60,7 @@ def test_a_new_ticket_arms_warning_target_and_hard_limit(
     opened = event("ticket.opened", {"ticket_id": "t-1", "customer": {"customer_id": "c"},
                    "channel": channel, "priority": priority, "subject": "?"})  # fmt: skip
     effects = decide.on_event(
-        opened, World("shop-42", ticket=ticket(channel=channel)), T0, policies
+        opened, World("shop-42", ticket=ticket(channel=channel, priority=priority)), T0, policies
     )
     assert schedules(effects) == {
         ("sla_warning", "t-1"): T0 + timedelta(minutes=warn),
@@ -80,21 +81,30 @@ def test_business_hours_move_the_clock_friday_to_monday() -> None:
 
 
 def test_an_agent_reply_stops_the_clock_and_a_customer_reply_restarts_it() -> None:
-    world = World("shop-42", ticket=ticket())
+    # Decisions follow the projected state, so the order replies are handled in
+    # does not matter.
     agent = event("ticket.replied", {"ticket_id": "t-1", "author": "agent",
                   "replied_at": (T0 + timedelta(minutes=20)).isoformat()})  # fmt: skip
-    stopped = decide.on_event(agent, world, T0, POLICIES)
+    stopped = decide.on_event(agent, World("shop-42", ticket=ticket("answered")), T0, POLICIES)
     assert CancelTimer("sla_warning", "t-1") in stopped
     assert CancelTimer("sla_breach", "t-1#", prefix=True) in stopped
-    assert SetSlaClock("t-1", None, None, 0) in stopped
+    assert SetSlaClock("t-1", None, None, 0, T0 + timedelta(hours=1)) in stopped
+    assert not [e for e in stopped if isinstance(e, ScheduleTimer)]
     later = T0 + timedelta(hours=2)
     customer = event("ticket.replied", {"ticket_id": "t-1", "author": "customer",
                      "replied_at": later.isoformat()})  # fmt: skip
-    restarted = decide.on_event(customer, World("shop-42", ticket=ticket("awaiting_reply")),
-                                later, POLICIES)  # fmt: skip
+    waiting = World("shop-42", ticket=ticket("awaiting_reply", awaiting_since=later))
+    restarted = decide.on_event(customer, waiting, later, POLICIES)
     assert schedules(restarted)[("sla_breach", "t-1#1")] == later + timedelta(hours=1)
     assert all(e.payload["clock"] == "next_reply" for e in restarted
                if isinstance(e, ScheduleTimer))  # fmt: skip
+
+
+def test_a_customer_chasing_before_any_agent_reply_does_not_move_the_first_clock() -> None:
+    chase = event("ticket.replied", {"ticket_id": "t-1", "author": "customer",
+                  "replied_at": (T0 + timedelta(minutes=50)).isoformat()})  # fmt: skip
+    effects = decide.on_event(chase, World("shop-42", ticket=ticket("open")), T0, POLICIES)
+    assert schedules(effects)[("sla_breach", "t-1#1")] == T0 + timedelta(hours=1)
 
 
 def test_resolution_cancels_every_clock_of_the_ticket() -> None:

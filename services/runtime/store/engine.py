@@ -52,7 +52,11 @@ def build_engine(url: str, *, echo: bool = False, pooled: bool = True) -> Engine
         return engine
     if pooled:
         options.update(pool_pre_ping=True, pool_size=5, max_overflow=5)
-    return create_engine(url, **options)
+    engine = create_engine(url, **options)
+    # Bulk inserts as multi-row VALUES statements, not one statement per row
+    # (psycopg 3 would otherwise pipeline them one by one).
+    engine.dialect.use_insertmanyvalues_wo_returning = True
+    return engine
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

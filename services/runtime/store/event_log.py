@@ -52,12 +52,18 @@ def record_event(
     return row
 
 
-def mark_dispatched(session: Session, ids: Sequence[int], at: datetime) -> None:
-    if ids:
+def mark_dispatched(session: Session, keys: Sequence[EventKey], at: datetime) -> None:
+    """Stamp the events whose dispatch the broker confirmed (by shop and event id)."""
+    for start in range(0, len(keys), 400):
+        chunk = list(keys[start : start + 400])
         session.execute(
             update(EventRecord)
-            .where(EventRecord.id.in_(ids), EventRecord.dispatched_at.is_(None))
+            .where(
+                tuple_(EventRecord.shop_id, EventRecord.event_id).in_(chunk),
+                EventRecord.dispatched_at.is_(None),
+            )
             .values(dispatched_at=at)
+            .execution_options(synchronize_session=False)
         )
 
 

@@ -176,8 +176,12 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(16))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     first_replied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    #: A customer's reply waiting for an answer starts the next-reply clock.
+    #: The first customer message since the last agent reply: the next-reply
+    #: clock runs from it. Replies may arrive out of order, so both sides'
+    #: latest reply times are kept to tell who spoke last.
     awaiting_reply_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_agent_reply_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_customer_reply_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     callback_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     callback_completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -98,6 +98,8 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("last_agent_reply_at", UtcDateTime(), nullable=True))
+        batch_op.add_column(sa.Column("last_customer_reply_at", UtcDateTime(), nullable=True))
         batch_op.add_column(sa.Column("first_reply_due_at", UtcDateTime(), nullable=True))
         batch_op.add_column(sa.Column("reply_due_at", UtcDateTime(), nullable=True))
         batch_op.add_column(sa.Column("hard_due_at", UtcDateTime(), nullable=True))
@@ -120,6 +122,8 @@ def downgrade() -> None:
         batch_op.drop_column("hard_due_at")
         batch_op.drop_column("reply_due_at")
         batch_op.drop_column("first_reply_due_at")
+        batch_op.drop_column("last_customer_reply_at")
+        batch_op.drop_column("last_agent_reply_at")
 
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index("ix_notifications_status_next_attempt_at")
