@@ -85,10 +85,20 @@ TimeZoneName = Annotated[
     AfterValidator(_known_time_zone),
 ]
 
-Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^\S(.*\S)?$")]
+#: No control characters (a NUL byte cannot even be stored by PostgreSQL).
+Identifier = Annotated[
+    str,
+    Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\s]([^\x00-\x1f]*[^\x00-\x1f\s])?$"),
+]
 
 EventId = Annotated[
-    str, Field(min_length=1, max_length=128, description="Unique per shop; 1–128 characters")
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[^\x00-\x1f]+$",
+        description="Unique per shop; 1–128 characters, no control characters",
+    ),
 ]
 
 Email = Annotated[

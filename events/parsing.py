@@ -90,6 +90,8 @@ def parse_event(body: bytes) -> EnvelopeBase:
         raise ContractViolation(
             f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
+    except (RecursionError, ValueError) as exc:  # absurd nesting, huge numbers
+        raise ContractViolation(f"not JSON this system can read: {type(exc).__name__}") from exc
     if not isinstance(document, dict):
         raise ContractViolation(
             f"not an envelope: expected a JSON object, got {type(document).__name__}"

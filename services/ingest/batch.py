@@ -265,12 +265,12 @@ def _record_single(
         except Exception as exc:
             _unprocessable(item, exc, outcome)
             return
-        _merge(outcome, attempt)
+        merge(outcome, attempt)
         return
     raise RuntimeError(f"event {item.event.event_id!r} kept clashing on its unique key")
 
 
-def _merge(outcome: BatchOutcome, attempt: BatchOutcome) -> None:
+def merge(outcome: BatchOutcome, attempt: BatchOutcome) -> None:
     outcome.dispatches += attempt.dispatches
     outcome.dead_letters += attempt.dead_letters
     outcome.retries += attempt.retries

@@ -21,7 +21,13 @@ import structlog
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.ingest.batch import STORE_UNAVAILABLE, BatchOutcome, record_batch
+from services.ingest.batch import (
+    STORE_UNAVAILABLE,
+    BatchOutcome,
+    DeadLetter,
+    merge,
+    record_batch,
+)
 from services.ingest.delivery import Delivery
 from services.ingest.outbound import BatchPublisher, UnroutableDispatch
 from services.ingest.routing import SUBSCRIPTIONS, Subscriptions, worker_queue_names
@@ -145,6 +151,26 @@ class IngestService:
                 buffer.clear()
                 self._handle(batch, consume, publisher, stop)
 
+    def _record(self, batch: list[Delivery]) -> BatchOutcome:
+        """Record the batch; a message that breaks it in an unforeseen way is
+        found by recording one message at a time, and dead-lettered alone."""
+        try:
+            return record_batch(batch, self.sessions, self.policies, self.clock)
+        except STORE_UNAVAILABLE:
+            raise
+        except Exception as exc:
+            log.error("batch failed; recording message by message", error=repr(exc)[:300])
+        outcome = BatchOutcome()
+        for delivery in batch:
+            try:
+                merge(outcome, record_batch([delivery], self.sessions, self.policies, self.clock))
+            except STORE_UNAVAILABLE:
+                raise
+            except Exception as exc:
+                reason = f"could not be recorded: {type(exc).__name__}: {exc}"[:1000]
+                outcome.dead_letters.append(DeadLetter(delivery, "unprocessable", reason))
+        return outcome
+
     def _handle(
         self,
         batch: list[Delivery],
@@ -154,7 +180,7 @@ class IngestService:
     ) -> None:
         last_tag = batch[-1].tag
         try:
-            outcome = record_batch(batch, self.sessions, self.policies, self.clock)
+            outcome = self._record(batch)
             now = self.clock()
             publisher.publish(outcome, self.subscriptions, now)
             if outcome.dispatches:

@@ -79,6 +79,11 @@ BAD_INPUTS = {
         "occurred_at",
     ),
     "too large": (OVERSIZED, "over the limit of 262144 bytes"),
+    "absurdly nested": (b"[" * 5000, "not JSON this system can read"),
+    "NUL in an id": (
+        factories.to_bytes(factories.order_placed(event_id="evt-\u0000-1")),
+        "event_id",
+    ),
 }
 
 
