@@ -6,6 +6,7 @@ from datetime import datetime
 
 import dramatiq
 import structlog
+from sqlalchemy import select
 
 from services.checkins import decide
 from services.checkins.facts import checkin_facts, csat_links
@@ -15,7 +16,7 @@ from services.runtime.receipts import already_handled, mark_handled
 from services.runtime.rendering import Renderer
 from services.runtime.settings import secret_key
 from services.runtime.store import state
-from services.runtime.store.models import Timer
+from services.runtime.store.models import Customer, Timer
 from services.runtime.workers import WorkerContext, make_actor
 from services.runtime.world import load_world
 
@@ -57,6 +58,12 @@ def handle_timer(context: WorkerContext, timer_id: int, version: int) -> None:
         order = state.order(session, timer.shop_id, timer.subject_id)
         if order is None:
             return
+        # One check-in decision per customer at a time (PostgreSQL row lock;
+        # SQLite's single writer already serialises): min_interval holds even
+        # when two of the customer's check-ins fire together.
+        session.execute(
+            select(Customer.id).where(Customer.id == order.customer_pk).with_for_update()
+        )
         now = context.clock()
         world = load_world(session, timer.shop_id, order_id=order.order_id)
         links = csat_links(

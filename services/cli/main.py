@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from services.cli.demo import demo
 from services.cli.dlq import dlq
 from services.cli.notifications import notifications
 from services.cli.publish import publish
@@ -125,6 +126,7 @@ cli.add_command(dlq)
 cli.add_command(tickets)
 cli.add_command(timeline)
 cli.add_command(report)
+cli.add_command(demo)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import click
 from services.runtime.amqp import BrokerUnreachable, connect
 from services.runtime.logging import configure_logging
 from services.runtime.policies import PolicyError, load_policies
-from services.runtime.settings import Settings, load_settings, redact_url
+from services.runtime.settings import Settings, load_settings, redact_url, secret_key
 
 
 def _fail(message: str) -> None:
@@ -61,6 +61,7 @@ def up() -> None:
     configure_logging(settings.log_level, settings.log_format)
     preflight(settings)
     prepare_store(settings)
+    secret_key(settings)  # made once here, before the processes that share it start
     supervisor = Supervisor(default_programs())
     sys.exit(supervisor.run())
 

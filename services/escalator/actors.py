@@ -58,8 +58,10 @@ def handle_timer(context: WorkerContext, timer_id: int, version: int) -> None:
         if timer is None or timer.version != version or timer.state == "cancelled":
             log.info("stale timer ignored", timer_id=timer_id, version=version)
             return
-        subject = timer.subject_id.split("#", 1)[0]
+        payload = dict(timer.payload or {})
         on_ticket = timer.kind.startswith(("sla_", "callback_"))
+        # Ids may themselves contain "#": take them from the payload.
+        subject = payload.get("ticket_id" if on_ticket else "return_id") or timer.subject_id
         world = load_world(
             session,
             timer.shop_id,
@@ -70,7 +72,7 @@ def handle_timer(context: WorkerContext, timer_id: int, version: int) -> None:
         effects = decide.on_timer(
             timer.kind,
             timer.subject_id,
-            dict(timer.payload or {}),
+            payload,
             f"timer:{timer_id}:{version}",
             world,
             now,

@@ -40,7 +40,7 @@ def _deadline_timers(
             kind,
             f"{return_id}#{format_duration(offset)}",
             deadline - offset,
-            {"deadline": deadline.isoformat(), "policy": policy},
+            {"deadline": deadline.isoformat(), "policy": policy, "return_id": return_id},
         )
         for offset in offsets
     ]
@@ -74,7 +74,11 @@ def on_event(
             return [*stop_clock(data.ticket_id), CancelTimer("callback_overdue", data.ticket_id)]
         case ev.CallbackPromised(data=data):
             due = data.due_at + policies.callbacks.grace
-            payload = {"due_at": data.due_at.isoformat(), "agent": data.agent}
+            payload = {
+                "due_at": data.due_at.isoformat(),
+                "agent": data.agent,
+                "ticket_id": data.ticket_id,
+            }
             return [ScheduleTimer("callback_overdue", data.ticket_id, due, payload)]
         case ev.CallbackCompleted(data=data):
             return [CancelTimer("callback_overdue", data.ticket_id)]

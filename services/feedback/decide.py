@@ -52,7 +52,7 @@ def on_feedback(
         return [
             NotifyCustomer(
                 "review_request",
-                event_id,
+                f"feedback:{data.feedback_id}",
                 {"order_id": data.order_id, "review_url": policies.feedback.review_url},
                 order_id=data.order_id,
             )
@@ -95,7 +95,7 @@ def _recover(
         effects.append(
             NotifyCustomer(
                 "feedback_apology",
-                event_id,
+                f"feedback:{data.feedback_id}",
                 {
                     "order_id": data.order_id,
                     "discount_code": discount_code if offers else None,
@@ -110,6 +110,13 @@ def _recover(
             )
         )
     effects.append(
-        AlertStaff("negative_feedback", event_id, 1, alert, data.order_id, alert["ticket_id"])
+        AlertStaff(
+            "negative_feedback",
+            f"feedback:{data.feedback_id}",
+            1,
+            alert,
+            data.order_id,
+            alert["ticket_id"],
+        )
     )
     return effects

@@ -1,5 +1,9 @@
 """What the customer is told on each event, and when we notice a late parcel. Pure.
 
+Each message's idempotency source names the business fact (the order, the
+parcel, the return, the ticket), not the event: the same fact published again
+under a new event_id is told once.
+
 Every function takes the state (`World`), the event or timer, the time now and
 the shop's policies, and returns effects; nothing here reads a clock or a store.
 """
@@ -58,7 +62,7 @@ def on_event(
             return [
                 NotifyCustomer(
                     "order_confirmation",
-                    event.event_id,
+                    f"order:{data.order_id}",
                     {
                         "order_id": data.order_id,
                         "items": list(order.items),
@@ -73,7 +77,7 @@ def on_event(
             effects: list[Effect] = [
                 NotifyCustomer(
                     "order_shipped",
-                    event.event_id,
+                    f"shipped:{data.order_id}:{data.tracking_number}",
                     {
                         "order_id": data.order_id,
                         "carrier": data.carrier,
@@ -92,7 +96,7 @@ def on_event(
             effects = [
                 NotifyCustomer(
                     "shipment_delayed",
-                    event.event_id,
+                    f"delayed:{data.order_id}:{estimate}",
                     {
                         "order_id": data.order_id,
                         "reason": data.reason,
@@ -117,7 +121,7 @@ def on_event(
             return [
                 NotifyCustomer(
                     "return_received",
-                    event.event_id,
+                    f"received:{data.return_id}",
                     {
                         "order_id": world.order.order_id,
                         "return_id": data.return_id,
@@ -136,7 +140,7 @@ def on_event(
             return [
                 NotifyCustomer(
                     "return_resolved",
-                    event.event_id,
+                    f"resolved:{data.return_id}",
                     {
                         "order_id": world.order.order_id,
                         "return_id": data.return_id,
@@ -157,7 +161,7 @@ def on_event(
             return [
                 NotifyCustomer(
                     "ticket_received",
-                    event.event_id,
+                    f"ticket:{data.ticket_id}",
                     {
                         "ticket_id": data.ticket_id,
                         "subject": data.subject,
@@ -178,7 +182,7 @@ def _return_requested(
         answer_by = event.occurred_at + policies.complaints.reply_within
         return NotifyCustomer(
             "complaint_received",
-            event.event_id,
+            f"return:{data.return_id}",
             {
                 "order_id": data.order_id,
                 "return_id": data.return_id,
@@ -188,7 +192,7 @@ def _return_requested(
         )
     return NotifyCustomer(
         "return_instructions",
-        event.event_id,
+        f"return:{data.return_id}",
         {
             "order_id": data.order_id,
             "return_id": data.return_id,

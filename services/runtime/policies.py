@@ -381,7 +381,7 @@ url = ""
 [delivery]
 prefer = ["email", "sms", "webhook"]   # first channel the customer can take
 webhook_url = ""                       # the shop's endpoint, signed JSON POST
-max_attempts = 12                      # then a temporary failure is final
+max_attempts = 440                     # about 3 days of tries; then a temporary failure is final
 
 [staff]
 locale = "pl"                          # language of staff alerts

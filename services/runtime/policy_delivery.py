@@ -30,7 +30,8 @@ class Delivery(_Model):
     #: The shop's own endpoint for customer notifications (JSON POST, signed).
     webhook_url: str = ""
     #: Tries before a temporary failure becomes permanent.
-    max_attempts: int = Field(default=12, ge=1, le=100)
+    #: With back-off capped at 10 minutes, 440 tries span about three days.
+    max_attempts: int = Field(default=440, ge=1, le=100_000)
 
     @field_validator("webhook_url")
     @classmethod

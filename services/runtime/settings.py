@@ -6,6 +6,7 @@ the environment at import time.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -74,9 +75,19 @@ def secret_key(settings: Settings) -> str:
         db_file = Path(settings.database_url.removeprefix("sqlite:///"))
         base = db_file.parent
     key_file = base / "aftersale.secret"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    key = secrets.token_urlsafe(32)
-    key_file.write_text(key + "\n")
-    key_file.chmod(0o600)
+    if not key_file.exists():
+        # Several processes may start at once: write aside, then link into
+        # place atomically; whoever loses the race reads the winner's key.
+        candidate = key_file.with_name(f".aftersale.secret.{os.getpid()}")
+        candidate.write_text(secrets.token_urlsafe(32) + "\n")
+        candidate.chmod(0o600)
+        try:
+            os.link(candidate, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
+    key = key_file.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{key_file} is empty; delete it or set AFTERSALE_SECRET_KEY")
     return key

@@ -48,7 +48,8 @@ def sla_clock(started_at: datetime, channel: str, priority: str, policies: Polic
 def stop_clock(ticket_id: str) -> list[Effect]:
     return [
         CancelTimer("sla_warning", ticket_id),
-        CancelTimer("sla_breach", f"{ticket_id}#", prefix=True),
+        CancelTimer("sla_breach", f"{ticket_id}#1"),
+        CancelTimer("sla_breach", f"{ticket_id}#2"),
         CancelTimer("sla_reminder", ticket_id),
         SetSlaClock(ticket_id, None, None, 0),
     ]
@@ -58,6 +59,7 @@ def start_clock(ticket_id: str, clock: SlaClock, name: str, first: bool) -> list
     """Timers `sla_warning`, `sla_breach` (`T#1` at the target, `T#2` at the hard
     limit); a running reminder is stopped; the ticket records its targets."""
     payload = {
+        "ticket_id": ticket_id,
         "clock": name,
         "started_at": clock.started_at.isoformat(),
         "due_at": clock.due_at.isoformat(),

@@ -13,15 +13,17 @@ from typing import Any
 
 import dramatiq
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.metrics.workers import prometheus_middleware
 from services.runtime.clock import Clock, utcnow
+from services.runtime.eventlog_reader import EventMissing
 from services.runtime.policies import PolicyBook
 from services.runtime.settings import Settings
 
-#: Retries of a failing actor before its message goes to the `.XQ` queue:
-#: about an hour of exponential back-off, enough to ride out a store outage.
+#: Retries of a failing actor before its message goes to the `.XQ` queue
+#: (for errors in the actor itself; a store outage is waited out for ever).
 MAX_RETRIES = 12
 MIN_BACKOFF_MS = 500
 MAX_BACKOFF_MS = 5 * 60_000
@@ -54,6 +56,14 @@ def build_broker(settings: Settings) -> RabbitmqBroker:
     return broker
 
 
+def retry_when(retries: int, exception: BaseException) -> bool:
+    """Keep retrying while the store is away (nothing is lost to `.XQ` in an
+    outage); give a bug `MAX_RETRIES` tries before it goes to the dead queue."""
+    if isinstance(exception, OperationalError | InterfaceError | EventMissing):
+        return True
+    return retries < MAX_RETRIES
+
+
 def make_actor(
     broker: dramatiq.Broker,
     fn: Callable[..., Any],
@@ -63,7 +73,7 @@ def make_actor(
     **options: Any,
 ) -> dramatiq.Actor[Any, Any]:
     options = {
-        "max_retries": MAX_RETRIES,
+        "retry_when": retry_when,
         "min_backoff": MIN_BACKOFF_MS,
         "max_backoff": MAX_BACKOFF_MS,
         **options,

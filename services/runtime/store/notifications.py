@@ -70,9 +70,10 @@ def list_notifications(
     kind: str | None = None,
     limit: int = 500,
 ) -> list[Notification]:
-    query = select(Notification).order_by(Notification.created_at, Notification.id)
+    # The newest `limit` rows, shown oldest first.
+    query = select(Notification).order_by(Notification.created_at.desc(), Notification.id.desc())
     if order_id is not None:
         query = query.where(Notification.order_id == order_id)
     if kind is not None:
         query = query.where(Notification.kind == kind)
-    return list(session.scalars(query.limit(limit)))
+    return list(reversed(session.scalars(query.limit(limit)).all()))

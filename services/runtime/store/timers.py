@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.runtime.store.models import Timer
@@ -77,13 +77,13 @@ def cancel_prefix(
     at: datetime | None = None,
 ) -> int:
     """Cancel every pending timer of `kind` whose subject starts with the prefix."""
-    escaped = subject_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # substr, not LIKE: case-sensitive on SQLite too, and no wildcards to escape.
     result = session.execute(
         update(Timer)
         .where(
             Timer.shop_id == shop_id,
             Timer.kind == kind,
-            Timer.subject_id.like(escaped + "%", escape="\\"),
+            func.substr(Timer.subject_id, 1, len(subject_prefix)) == subject_prefix,
             Timer.state == PENDING,
         )
         .values(state=CANCELLED, version=Timer.version + 1, cancelled_at=at)
