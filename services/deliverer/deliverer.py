@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.deliverer.backoff import Random, next_attempt
@@ -96,8 +97,34 @@ class Deliverer:
             if (stop is not None and stop.is_set()) or self._clock() >= deadline:
                 self._release(claimed[index:], lease_until)
                 return index
-            self._record(notification, self._send(notification))
+            self._record_with_patience(notification, self._send(notification), lease_until, stop)
         return len(claimed)
+
+    def _record_with_patience(
+        self,
+        notification: Notification,
+        result: Any,
+        lease_until: datetime,
+        stop: threading.Event | None,
+    ) -> None:
+        """The message has gone out: keep trying to write that down while the
+        lease lasts, so a short store outage does not cause a resend."""
+        pause = 0.5
+        budget = time.monotonic() + max(0.0, (lease_until - self._clock()).total_seconds())
+        while True:
+            try:
+                self._record(notification, result)
+                return
+            except (OperationalError, InterfaceError) as exc:
+                if time.monotonic() + pause >= budget:
+                    raise
+                log.warning("store unavailable while recording a send; retrying",
+                            error=str(exc).splitlines()[0][:200], retry_in=pause)  # fmt: skip
+                if stop is not None:
+                    stop.wait(pause)
+                else:
+                    time.sleep(pause)
+                pause = min(pause * 2, 10.0)
 
     def run(self, stop: threading.Event, poll_interval: float = 0.2, *, limit: int = 50) -> None:
         """Deliver until ``stop`` is set; an unreachable store is waited out, never fatal."""

@@ -102,7 +102,7 @@ def test_a_fired_timer_is_not_claimed_again(sessions: sessionmaker[Session]) -> 
     fired_at = DUE + SECOND
     with sessions.begin() as session:
         due = timers.claim_due(session, fired_at, 10)
-        timers.mark_fired(due, fired_at)
+        timers.mark_fired(session, [(t.id, t.version) for t in due], fired_at)
 
     assert claimed(sessions, DUE + timedelta(days=1)) == []
     with sessions() as session:
@@ -141,7 +141,8 @@ def test_two_schedulers_on_postgresql_claim_disjoint_timers(
                 due = timers.claim_due(session, DUE + timedelta(hours=1), 50)
                 results[name] = {timer.id for timer in due}
                 both_claimed.wait()
-                timers.mark_fired(due, DUE + timedelta(hours=1))
+                fired = [(t.id, t.version) for t in due]
+                timers.mark_fired(session, fired, DUE + timedelta(hours=1))
         except BaseException as exc:
             errors.append(exc)
             both_claimed.abort()
@@ -159,3 +160,32 @@ def test_two_schedulers_on_postgresql_claim_disjoint_timers(
         assert timers.claim_due(session, DUE + timedelta(days=1), 500) == []
         fired = select(func.count()).select_from(Timer).where(Timer.state == timers.FIRED)
         assert session.scalar(fired) == 100
+
+
+def test_a_claim_is_a_lease_that_runs_out_if_the_firing_is_never_confirmed(
+    sessions: sessionmaker[Session],
+) -> None:
+    set_timer(sessions)
+    first = DUE + SECOND
+    with sessions.begin() as session:
+        assert len(timers.claim_due(session, first, 10, timedelta(seconds=60))) == 1
+    # Another scheduler looks while the first one publishes: nothing for it.
+    assert claimed(sessions, first + timedelta(seconds=30)) == []
+    # The first one died before confirming: after the lease the timer fires again.
+    assert claimed(sessions, first + timedelta(seconds=61)) == ["T-30417"]
+
+
+def test_a_firing_confirmed_after_a_re_schedule_leaves_the_new_timer_pending(
+    sessions: sessionmaker[Session],
+) -> None:
+    set_timer(sessions)
+    with sessions.begin() as session:
+        [timer] = timers.claim_due(session, DUE + SECOND, 10)
+        old = (timer.id, timer.version)
+    later = DUE + timedelta(hours=2)
+    set_timer(sessions, due_at=later)  # the handler re-armed it meanwhile
+    with sessions.begin() as session:
+        assert timers.mark_fired(session, [old], DUE + SECOND) == 0
+    with sessions() as session:
+        row = session.get_one(Timer, old[0])
+        assert (row.state, row.due_at, row.leased_until) == (timers.PENDING, later, None)

@@ -218,6 +218,9 @@ class Timer(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: A scheduler took it and is publishing its firing; another may take it
+    #: again only after this moment (the first one died).
+    leased_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Notification(Base):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.runtime.store.models import Timer
@@ -48,6 +48,7 @@ def schedule(
     timer.payload = payload
     timer.fired_at = None
     timer.cancelled_at = None
+    timer.leased_until = None
     return timer
 
 
@@ -92,24 +93,43 @@ def cancel_prefix(
     return int(getattr(result, "rowcount", 0))
 
 
-def claim_due(session: Session, now: datetime, limit: int) -> list[Timer]:
-    """Pending timers due by `now`, locked for this transaction.
+def claim_due(
+    session: Session, now: datetime, limit: int, lease: timedelta = timedelta(seconds=60)
+) -> list[Timer]:
+    """Lease the pending timers due by `now` (oldest first) for `lease`.
 
     On PostgreSQL the rows are taken with FOR UPDATE SKIP LOCKED, so several
-    schedulers share the work without firing a timer twice.
+    schedulers share the work; a leased timer is skipped by the others until
+    the lease runs out. Commit right after: the firing is published outside
+    the transaction, then confirmed with :func:`mark_fired`.
     """
     query = (
         select(Timer)
-        .where(Timer.state == PENDING, Timer.due_at <= now)
+        .where(
+            Timer.state == PENDING,
+            Timer.due_at <= now,
+            or_(Timer.leased_until.is_(None), Timer.leased_until < now),
+        )
         .order_by(Timer.due_at, Timer.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return list(session.scalars(query))
+    due = list(session.scalars(query))
+    for timer in due:
+        timer.leased_until = now + lease
+    return due
 
 
-def mark_fired(timers: list[Timer], at: datetime) -> None:
-    for timer in timers:
-        timer.state = FIRED
-        timer.fired_at = at
+def mark_fired(session: Session, fired: list[tuple[int, int]], at: datetime) -> int:
+    """Mark (id, version) fired; a timer re-scheduled or cancelled meanwhile is left as is."""
+    done = 0
+    for timer_id, version in fired:
+        result = session.execute(
+            update(Timer)
+            .where(Timer.id == timer_id, Timer.version == version, Timer.state == PENDING)
+            .values(state=FIRED, fired_at=at, leased_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        done += int(getattr(result, "rowcount", 0))
+    return done

@@ -1,4 +1,4 @@
-"""Workers: delivery attempts, receipts, SLA clocks, timer cancellation, feedback
+"""Workers: delivery attempts, receipts, SLA clocks, timer leases and cancellation, feedback
 
 Revision ID: 0002
 Revises: 0001
@@ -110,10 +110,12 @@ def upgrade() -> None:
 
     with op.batch_alter_table("timers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("cancelled_at", UtcDateTime(), nullable=True))
+        batch_op.add_column(sa.Column("leased_until", UtcDateTime(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("timers", schema=None) as batch_op:
+        batch_op.drop_column("leased_until")
         batch_op.drop_column("cancelled_at")
 
     with op.batch_alter_table("tickets", schema=None) as batch_op:
