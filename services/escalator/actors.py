@@ -6,29 +6,17 @@ import dramatiq
 import structlog
 
 from services.escalator import decide
+from services.runtime.actor_kit import outbox_for, register_worker
 from services.runtime.eventlog_reader import load_event
-from services.runtime.outbox import OutboxContext, apply_effects, masked_customer
+from services.runtime.outbox import apply_effects, masked_customer
 from services.runtime.receipts import already_handled, mark_handled
-from services.runtime.rendering import Renderer
-from services.runtime.settings import secret_key
 from services.runtime.store.models import Timer
-from services.runtime.workers import WorkerContext, make_actor
+from services.runtime.workers import WorkerContext
 from services.runtime.world import load_world
 
 QUEUE = "aftersale.escalator"
 WORKER = "escalator"
 log = structlog.get_logger("aftersale.escalator")
-
-
-def _outbox(context: WorkerContext, shop_id: str, now: object) -> OutboxContext:
-    return OutboxContext(
-        shop_id=shop_id,
-        policies=context.policies.for_shop(shop_id),
-        renderer=context.extras["renderer"],
-        secret_key=context.extras["secret_key"],
-        public_url=context.settings.public_url,
-        now=now,  # type: ignore[arg-type]
-    )
 
 
 def handle_event(context: WorkerContext, shop_id: str, event_id: str) -> None:
@@ -47,7 +35,7 @@ def handle_event(context: WorkerContext, shop_id: str, event_id: str) -> None:
             )
             now = context.clock()
             effects = decide.on_event(event, world, now, context.policies.for_shop(shop_id))
-            apply_effects(session, effects, world.customer, _outbox(context, shop_id, now))
+            apply_effects(session, effects, world.customer, outbox_for(context, shop_id, now))
             mark_handled(session, WORKER, shop_id, event_id, now)
         log.info("event handled", type=event.type, effects=len(effects))
 
@@ -79,20 +67,17 @@ def handle_timer(context: WorkerContext, timer_id: int, version: int) -> None:
             context.policies.for_shop(timer.shop_id),
             masked_customer(world.customer),
         )
-        apply_effects(session, effects, world.customer, _outbox(context, timer.shop_id, now))
+        apply_effects(session, effects, world.customer, outbox_for(context, timer.shop_id, now))
     log.info("timer handled", kind=timer.kind, timer_id=timer_id, effects=len(effects))
 
 
 def register(broker: dramatiq.Broker, context: WorkerContext) -> None:
-    """Create the escalator's actors on `broker`, bound to `context`."""
-    context.extras.setdefault("renderer", Renderer(context.settings.templates_dir))
-    context.extras.setdefault("secret_key", secret_key(context.settings))
-
-    def on_event(shop_id: str, event_id: str, event_type: str) -> None:
-        handle_event(context, shop_id, event_id)
-
-    def on_timer(timer_id: int, version: int) -> None:
-        handle_timer(context, timer_id, version)
-
-    make_actor(broker, on_event, actor_name="escalator.on_event", queue_name=QUEUE)
-    make_actor(broker, on_timer, actor_name="escalator.on_timer", queue_name=QUEUE)
+    """Create the escalator worker's actors on `broker`, bound to `context`."""
+    register_worker(
+        broker,
+        context,
+        name=WORKER,
+        queue=QUEUE,
+        on_event=handle_event,
+        on_timer=handle_timer,
+    )

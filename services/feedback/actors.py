@@ -12,12 +12,11 @@ import structlog
 
 import events as ev
 from services.feedback import decide
+from services.runtime.actor_kit import outbox_for, register_worker
 from services.runtime.eventlog_reader import load_event
-from services.runtime.outbox import OutboxContext, apply_effects, masked_customer
+from services.runtime.outbox import apply_effects, masked_customer
 from services.runtime.receipts import already_handled, mark_handled
-from services.runtime.rendering import Renderer
-from services.runtime.settings import secret_key
-from services.runtime.workers import WorkerContext, make_actor
+from services.runtime.workers import WorkerContext
 from services.runtime.world import load_world
 
 QUEUE = "aftersale.feedback"
@@ -57,24 +56,18 @@ def handle_event(context: WorkerContext, shop_id: str, event_id: str) -> None:
                 discount_code=discount_code(secret, shop_id, data.customer_id, data.order_id),
                 customer_label=masked_customer(world.customer),
             )
-            outbox = OutboxContext(
-                shop_id=shop_id,
-                policies=context.policies.for_shop(shop_id),
-                renderer=context.extras["renderer"],
-                secret_key=secret,
-                public_url=context.settings.public_url,
-                now=now,
-            )
+            outbox = outbox_for(context, shop_id, now)
             apply_effects(session, effects, world.customer, outbox)
             mark_handled(session, WORKER, shop_id, event_id, now)
         log.info("feedback handled", score=data.score, effects=len(effects))
 
 
 def register(broker: dramatiq.Broker, context: WorkerContext) -> None:
-    context.extras.setdefault("renderer", Renderer(context.settings.templates_dir))
-    context.extras.setdefault("secret_key", secret_key(context.settings))
-
-    def on_event(shop_id: str, event_id: str, event_type: str) -> None:
-        handle_event(context, shop_id, event_id)
-
-    make_actor(broker, on_event, actor_name="feedback.on_event", queue_name=QUEUE)
+    """Create the feedback worker's actors on `broker`, bound to `context`."""
+    register_worker(
+        broker,
+        context,
+        name=WORKER,
+        queue=QUEUE,
+        on_event=handle_event,
+    )
