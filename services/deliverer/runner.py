@@ -14,6 +14,7 @@ from services.deliverer.channels.webhook import WebhookChannel
 from services.deliverer.deliverer import Deliverer
 from services.deliverer.shop_secrets import load_shop_secrets
 from services.runtime.clock import Clock, utcnow
+from services.runtime.durations import parse_duration
 from services.runtime.policies import PolicyBook, load_policies
 from services.runtime.settings import Settings
 from services.runtime.store.engine import build_engine, session_factory
@@ -42,7 +43,13 @@ def build_deliverer(
     Nothing connects yet; a bad SMTP URL or shop secrets file raises here, at start.
     """
     engine = engine if engine is not None else build_engine(settings.database_url)
-    return Deliverer(session_factory(engine), build_channels(settings), policies, clock)
+    return Deliverer(
+        session_factory(engine),
+        build_channels(settings),
+        policies,
+        clock,
+        lease=parse_duration(settings.deliverer_lease),
+    )
 
 
 def run_deliverer(settings: Settings, stop: threading.Event) -> None:

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     outbox_dir: Path = Path("outbox")
     scheduler_tick: str = "1s"
+    #: How long a scheduler reserves the timers it is firing; a scheduler that
+    #: dies leaves them to others after this (beyond SPEC section 3).
+    scheduler_lease: str = "60s"
+    #: How long a deliverer reserves the messages it is sending (same reason).
+    deliverer_lease: str = "5m"
     http_addr: str = "127.0.0.1:8080"
     public_url: str = "http://localhost:8080"
     secret_key: str | None = None

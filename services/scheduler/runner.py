@@ -15,6 +15,7 @@ def build_scheduler(settings: Settings) -> Scheduler:
         amqp_url=settings.amqp_url,
         sessions=session_factory(build_engine(settings.database_url)),
         tick=parse_duration(settings.scheduler_tick),
+        lease=parse_duration(settings.scheduler_lease),
     )
 
 
