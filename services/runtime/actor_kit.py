@@ -24,6 +24,7 @@ def outbox_for(context: WorkerContext, shop_id: str, now: datetime) -> OutboxCon
         secret_key=context.extras["secret_key"],
         public_url=context.settings.public_url,
         now=now,
+        sms_available=bool(context.settings.sms_url),
     )
 
 

@@ -47,6 +47,8 @@ class OutboxContext:
     secret_key: str
     public_url: str
     now: datetime
+    #: False when no SMS provider is configured: SMS is then not a channel.
+    sms_available: bool = True
 
 
 def idempotency_key(shop_id: str, source: str, kind: str, recipient: str) -> str:
@@ -54,12 +56,14 @@ def idempotency_key(shop_id: str, source: str, kind: str, recipient: str) -> str
     return f"{kind}:{digest.hexdigest()[:40]}"
 
 
-def customer_channel(customer: CustomerView, policies: Policies) -> tuple[str, str] | None:
+def customer_channel(
+    customer: CustomerView, policies: Policies, sms_available: bool = True
+) -> tuple[str, str] | None:
     """(channel, recipient): the first preferred channel the customer can take."""
     for channel in policies.delivery.prefer:
         if channel == "email" and customer.email:
             return "email", customer.email
-        if channel == "sms" and customer.phone:
+        if channel == "sms" and customer.phone and sms_available:
             return "sms", customer.phone
         if channel == "webhook" and policies.delivery.webhook_url:
             return "webhook", policies.delivery.webhook_url
@@ -92,7 +96,11 @@ def _shop(policies: Policies) -> dict[str, str]:
 def _notify_customer(
     session: Session, effect: NotifyCustomer, customer: CustomerView | None, ctx: OutboxContext
 ) -> None:
-    route = customer_channel(customer, ctx.policies) if customer is not None else None
+    route = (
+        customer_channel(customer, ctx.policies, ctx.sms_available)
+        if customer is not None
+        else None
+    )
     transactional = effect.kind in TRANSACTIONAL_KINDS
     common: dict[str, Any] = {
         "shop_id": ctx.shop_id,
@@ -111,7 +119,10 @@ def _notify_customer(
             recipient=who,
             content={"context": effect.context},
             status="suppressed",
-            failure_reason="the customer has no email, phone or shop webhook to reach them",
+            failure_reason=(
+                "no channel reaches the customer: no email, no phone (or no SMS provider: "
+                "AFTERSALE_SMS_URL) and no shop webhook (delivery.webhook_url)"
+            ),
             **common,
         )
         return

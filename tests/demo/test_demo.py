@@ -40,7 +40,9 @@ def test_every_kind_appears(amqp_url: str, sqlite_url: str, tmp_path: Path) -> N
         assert rows["sla_breach"].audience == "staff" and rows["checkin"].audience == "customer"
         assert rows["order_confirmation"].sent > 0  # emails became .eml files
         assert any((tmp_path / "outbox").iterdir())
-        assert rows["order_confirmation"].failed > 0  # customers with a phone only: no SMS provider
+        # Customers with a phone only and no SMS provider: recorded, with the reason.
+        assert rows["order_confirmation"].suppressed > 0
+        assert rows["order_confirmation"].failed == 0
         # The story ran its course: level-2 breaches, both complaint alerts, repeated overdue.
         assert rows["complaint_deadline"].count >= 2
         assert rows["delivery_overdue"].count >= 2
