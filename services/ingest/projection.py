@@ -46,10 +46,13 @@ def upsert_customer(known: Known, shop_id: str, fields: dict[str, Any], now: dat
         row.marketing_consent, row.opted_out = False, False
         known.session.add(row)
         known.customers[key] = row
+    changed = False
     for name, value in fields.items():
-        if name != "customer_id" and value is not None:
+        if name != "customer_id" and value is not None and getattr(row, name) != value:
             setattr(row, name, value)
-    row.updated_at = now
+            changed = True
+    if changed:  # a returning customer with the same data costs no UPDATE
+        row.updated_at = now
     return row
 
 
