@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from services.runtime.store.models import Timer
@@ -124,10 +124,11 @@ def claim_due(
 def mark_fired(session: Session, fired: list[tuple[int, int]], at: datetime) -> int:
     """Mark (id, version) fired; a timer re-scheduled or cancelled meanwhile is left as is."""
     done = 0
-    for timer_id, version in fired:
+    for start in range(0, len(fired), 400):
+        chunk = fired[start : start + 400]
         result = session.execute(
             update(Timer)
-            .where(Timer.id == timer_id, Timer.version == version, Timer.state == PENDING)
+            .where(tuple_(Timer.id, Timer.version).in_(chunk), Timer.state == PENDING)
             .values(state=FIRED, fired_at=at, leased_until=None)
             .execution_options(synchronize_session=False)
         )
