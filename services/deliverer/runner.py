@@ -12,11 +12,11 @@ from services.deliverer.channels.sms import SmsChannel
 from services.deliverer.channels.staff_http import HttpChannel
 from services.deliverer.channels.webhook import WebhookChannel
 from services.deliverer.deliverer import Deliverer
-from services.deliverer.shop_secrets import load_shop_secrets
 from services.runtime.clock import Clock, utcnow
 from services.runtime.durations import parse_duration
 from services.runtime.policies import PolicyBook, load_policies
 from services.runtime.settings import Settings
+from services.runtime.shop_secrets import load_shop_secrets
 from services.runtime.store.engine import build_engine, session_factory
 
 

@@ -20,8 +20,8 @@ from services.deliverer.channels import (
 )
 from services.deliverer.channels.posting import post_json
 from services.deliverer.deliverer import Deliverer
-from services.deliverer.shop_secrets import ShopSecretsError, load_shop_secrets
 from services.runtime.policies import PolicyBook
+from services.runtime.shop_secrets import ShopSecretsError, load_shop_secrets
 from tests.deliverer.conftest import ManualClock, add_notification, load, transient
 from tests.deliverer.sinks import HttpSink, Request
 
