@@ -8,12 +8,15 @@ from sqlalchemy import select
 
 from services.checkins import decide
 from services.checkins.facts import checkin_facts, csat_links
-from services.runtime.actor_kit import outbox_for, register_worker
-from services.runtime.eventlog_reader import load_event
+from services.runtime.actor_kit import (
+    handle_recorded_event,
+    live_timer,
+    outbox_for,
+    register_worker,
+)
 from services.runtime.outbox import apply_effects
-from services.runtime.receipts import already_handled, mark_handled
 from services.runtime.store import state
-from services.runtime.store.models import Customer, Timer
+from services.runtime.store.models import Customer
 from services.runtime.workers import WorkerContext
 from services.runtime.world import load_world
 
@@ -23,23 +26,13 @@ log = structlog.get_logger("aftersale.checkins")
 
 
 def handle_event(context: WorkerContext, shop_id: str, event_id: str) -> None:
-    with structlog.contextvars.bound_contextvars(event_id=event_id, shop_id=shop_id):
-        with context.sessions.begin() as session:
-            if already_handled(session, WORKER, shop_id, event_id):
-                return
-            record, event = load_event(session, shop_id, event_id)
-            world = load_world(session, shop_id, order_id=record.order_id)
-            now = context.clock()
-            effects = decide.on_event(event, world, context.policies.for_shop(shop_id))
-            apply_effects(session, effects, world.customer, outbox_for(context, shop_id, now))
-            mark_handled(session, WORKER, shop_id, event_id, now)
-        log.info("event handled", type=event.type, effects=len(effects))
+    handle_recorded_event(context, WORKER, shop_id, event_id, decide.on_event)
 
 
 def handle_timer(context: WorkerContext, timer_id: int, version: int) -> None:
     with context.sessions.begin() as session:
-        timer = session.get(Timer, timer_id)
-        if timer is None or timer.version != version or timer.state == "cancelled":
+        timer = live_timer(session, timer_id, version)
+        if timer is None:
             return
         order = state.order(session, timer.shop_id, timer.subject_id)
         if order is None:

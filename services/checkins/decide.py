@@ -22,7 +22,11 @@ from services.runtime.views import World
 CHECKIN = "checkin"
 
 
-def on_event(event: ev.EnvelopeBase, world: World, policies: Policies) -> list[Effect]:
+def on_event(
+    event: ev.EnvelopeBase, world: World, now: datetime, policies: Policies
+) -> list[Effect]:
+    """Arm the check-in on delivery (its rules are checked when it is due); disarm it on
+    cancellation. `now` is unused: the delay runs from the delivery time."""
     order = world.order
     match event:
         case ev.OrderDelivered(data=data) if order is not None:

@@ -11,13 +11,14 @@ import dramatiq
 import structlog
 
 import events as ev
+from events import EnvelopeBase
 from services.feedback import decide
-from services.runtime.actor_kit import outbox_for, register_worker
-from services.runtime.eventlog_reader import load_event
-from services.runtime.outbox import apply_effects, masked_customer
-from services.runtime.receipts import already_handled, mark_handled
+from services.runtime.actor_kit import handle_recorded_event, register_worker
+from services.runtime.effects import Effect
+from services.runtime.outbox import masked_customer
+from services.runtime.policies import Policies
+from services.runtime.views import World
 from services.runtime.workers import WorkerContext
-from services.runtime.world import load_world
 
 QUEUE = "aftersale.feedback"
 WORKER = "feedback"
@@ -34,32 +35,23 @@ def discount_code(secret: str, shop_id: str, customer_id: str, order_id: str | N
 
 
 def handle_event(context: WorkerContext, shop_id: str, event_id: str) -> None:
-    with structlog.contextvars.bound_contextvars(event_id=event_id, shop_id=shop_id):
-        with context.sessions.begin() as session:
-            if already_handled(session, WORKER, shop_id, event_id):
-                return
-            _record, event = load_event(session, shop_id, event_id)
-            if not isinstance(event, ev.FeedbackReceived):
-                return
-            data = event.data
-            world = load_world(
-                session, shop_id, order_id=data.order_id, customer_id=data.customer_id
-            )
-            now: datetime = context.clock()
-            secret = context.extras["secret_key"]
-            effects = decide.on_feedback(
-                event_id,
-                data,
-                world,
-                now,
-                context.policies.for_shop(shop_id),
-                discount_code=discount_code(secret, shop_id, data.customer_id, data.order_id),
-                customer_label=masked_customer(world.customer),
-            )
-            outbox = outbox_for(context, shop_id, now)
-            apply_effects(session, effects, world.customer, outbox)
-            mark_handled(session, WORKER, shop_id, event_id, now)
-        log.info("feedback handled", score=data.score, effects=len(effects))
+    secret = context.extras["secret_key"]
+
+    def react(event: EnvelopeBase, world: World, now: datetime, policies: Policies) -> list[Effect]:
+        if not isinstance(event, ev.FeedbackReceived):
+            return []
+        data = event.data
+        return decide.on_feedback(
+            event_id,
+            data,
+            world,
+            now,
+            policies,
+            discount_code=discount_code(secret, shop_id, data.customer_id, data.order_id),
+            customer_label=masked_customer(world.customer),
+        )
+
+    handle_recorded_event(context, WORKER, shop_id, event_id, react)
 
 
 def register(broker: dramatiq.Broker, context: WorkerContext) -> None:
