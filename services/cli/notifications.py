@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from services.runtime.logging import mask_email, mask_phone
+from services.runtime.logging import mask_recipient
 from services.runtime.settings import load_settings
 from services.runtime.store.engine import build_engine, session_factory
 from services.runtime.store.models import Notification
@@ -37,14 +37,6 @@ def as_record(row: Notification) -> dict[str, Any]:
         "sent_at": _iso(row.sent_at),
         "failure_reason": row.failure_reason,
     }
-
-
-def masked(recipient: str, channel: str) -> str:
-    if channel == "email":
-        return mask_email(recipient)
-    if channel == "sms":
-        return mask_phone(recipient)
-    return recipient
 
 
 @click.group()
@@ -87,7 +79,7 @@ def list_command(order_id: str | None, kind: str | None, limit: int, as_json: bo
             (record["created_at"] or "")[:19],
             record["kind"],
             record["channel"],
-            masked(record["recipient"], record["channel"]),
+            mask_recipient(record["channel"], record["recipient"]),
             record["status"],
             record["order_id"] or "",
             record["ticket_id"] or "",

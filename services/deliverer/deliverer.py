@@ -24,9 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.deliverer.backoff import Random, next_attempt
 from services.deliverer.channels.base import Channel, PermanentFailure, TemporaryFailure
-from services.deliverer.channels.posting import describe_url
 from services.runtime.clock import Clock, utcnow
-from services.runtime.logging import get_logger, mask_email, mask_personal_data, mask_phone
+from services.runtime.logging import get_logger, mask_personal_data, mask_recipient
 from services.runtime.policies import PolicyBook
 from services.runtime.store.models import DeliveryAttempt, Notification
 
@@ -265,15 +264,6 @@ def _fields(notification: Notification) -> dict[str, Any]:
         "shop_id": notification.shop_id,
         "kind": notification.kind,
         "channel": notification.channel,
-        "recipient": masked_recipient(notification.channel, notification.recipient),
+        "recipient": mask_recipient(notification.channel, notification.recipient),
         "idempotency_key": mask_personal_data(notification.idempotency_key),
     }
-
-
-def masked_recipient(channel: str, recipient: str) -> str:
-    """Fit for a log line: ``j***@example.com``, ``***00``, or a URL's scheme and host."""
-    if channel == "email":
-        return mask_email(recipient)
-    if channel == "sms":
-        return mask_phone(recipient)
-    return describe_url(recipient)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
-from services.runtime.logging import mask_email, mask_personal_data, mask_phone
+from services.runtime.logging import mask_personal_data, mask_recipient
 from services.runtime.store.models import Notification, Ticket, Timer
 from services.runtime.store.reports import WAITING_FOR_US
 
@@ -121,18 +120,6 @@ class RecentNotification:
     failure_reason: str | None  # masked
 
 
-def mask_recipient(channel: str, recipient: str) -> str:
-    """Enough to recognise a recipient, never the whole address or number."""
-    if channel == "email":
-        return mask_email(recipient)
-    if channel == "sms":
-        return mask_phone(recipient)
-    if recipient.startswith(("http://", "https://")):
-        parts = urlsplit(recipient)
-        return f"{parts.scheme}://{parts.hostname or '?'}/…"
-    return mask_personal_data(recipient)
-
-
 def recent_notifications(session: Session, limit: int = 25) -> list[RecentNotification]:
     rows = session.execute(
         select(
@@ -155,7 +142,7 @@ def recent_notifications(session: Session, limit: int = 25) -> list[RecentNotifi
             created_at=row.created_at,
             kind=row.kind,
             channel=row.channel,
-            recipient=mask_personal_data(mask_recipient(row.channel, row.recipient)),
+            recipient=mask_recipient(row.channel, row.recipient),
             status=row.status,
             order_id=row.order_id,
             ticket_id=row.ticket_id,

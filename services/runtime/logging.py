@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Mapping, MutableMapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import structlog
 
@@ -27,6 +28,24 @@ def mask_phone(number: str) -> str:
     """Keep the last two digits only: `+48 600 100 200` → `***00`."""
     digits = re.sub(r"\D", "", number)
     return "***" + digits[-2:] if len(digits) >= 6 else number
+
+
+def mask_url(url: str) -> str:
+    """Scheme, host and port only: paths of incoming webhooks (Slack) are secrets."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or '?'}{port}/…"
+
+
+def mask_recipient(channel: str, recipient: str) -> str:
+    """Enough to recognise a recipient, never the whole address, number or hook."""
+    if channel == "email":
+        return mask_email(recipient)
+    if channel == "sms":
+        return mask_phone(recipient)
+    if recipient.startswith(("http://", "https://")):
+        return mask_url(recipient)
+    return mask_personal_data(recipient)
 
 
 def mask_personal_data(text: str) -> str:
