@@ -28,10 +28,7 @@ from services.ingest.delivery import (
 )
 from services.ingest.routing import ActorRef, Subscriptions
 from services.runtime.topology import DEAD_LETTER_QUEUE, retry_queue
-
-#: Namespace for dispatch message ids: one id per (actor, shop, event), so a
-#: re-dispatch after a crash carries the same id and workers can spot it.
-DISPATCH_NAMESPACE = uuid.UUID("5b0f6f3e-2c55-4d0e-9a53-6a1f1b0e8a11")
+from services.runtime.workers import DISPATCH_NAMESPACE, actor_message
 
 
 class UnroutableDispatch(RuntimeError):
@@ -39,18 +36,8 @@ class UnroutableDispatch(RuntimeError):
 
 
 def dispatch_message(dispatch: Dispatch, ref: ActorRef, now: datetime) -> dramatiq.Message[Any]:
-    message_id = uuid.uuid5(
-        DISPATCH_NAMESPACE, f"{ref.actor}\x1f{dispatch.shop_id}\x1f{dispatch.event_id}"
-    )
-    return dramatiq.Message(
-        queue_name=ref.queue,
-        actor_name=ref.actor,
-        args=(dispatch.shop_id, dispatch.event_id, dispatch.type),
-        kwargs={},
-        options={},
-        message_id=str(message_id),
-        message_timestamp=int(now.timestamp() * 1000),
-    )
+    args = (dispatch.shop_id, dispatch.event_id, dispatch.type)
+    return actor_message(ref, args, DISPATCH_NAMESPACE, int(now.timestamp() * 1000))
 
 
 class BatchPublisher:

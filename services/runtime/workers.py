@@ -91,19 +91,30 @@ def make_actor(
     )
 
 
-#: Namespace of message ids for timer firings: one id per (timer, version).
+#: Namespaces of message ids: one id per (actor, shop, event) for dispatches and
+#: per (actor, timer, version) for timer firings, so a message sent again after a
+#: crash carries the same id and a worker can recognise it.
+DISPATCH_NAMESPACE = uuid.UUID("5b0f6f3e-2c55-4d0e-9a53-6a1f1b0e8a11")
 TIMER_NAMESPACE = uuid.UUID("9d3c1f0e-7a43-4c55-8f0a-3e0b8f2f6a21")
+
+
+def actor_message(
+    ref: ActorRef, args: tuple[Any, ...], namespace: uuid.UUID, now_ms: int
+) -> dramatiq.Message[Any]:
+    """A dramatiq message for `ref` whose id is derived from the actor and `args`."""
+    seed = "\x1f".join(str(part) for part in (ref.actor, *args))
+    return dramatiq.Message(
+        queue_name=ref.queue,
+        actor_name=ref.actor,
+        args=args,
+        kwargs={},
+        options={},
+        message_id=str(uuid.uuid5(namespace, seed)),
+        message_timestamp=now_ms,
+    )
 
 
 def timer_message(
     queue: str, actor: str, timer_id: int, version: int, now_ms: int
 ) -> dramatiq.Message[Any]:
-    return dramatiq.Message(
-        queue_name=queue,
-        actor_name=actor,
-        args=(timer_id, version),
-        kwargs={},
-        options={},
-        message_id=str(uuid.uuid5(TIMER_NAMESPACE, f"{actor}\x1f{timer_id}\x1f{version}")),
-        message_timestamp=now_ms,
-    )
+    return actor_message(ActorRef(queue, actor), (timer_id, version), TIMER_NAMESPACE, now_ms)
