@@ -9,7 +9,6 @@ re-dispatching what was not confirmed.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -32,7 +31,7 @@ from services.ingest.delivery import Delivery
 from services.ingest.outbound import BatchPublisher, UnroutableDispatch
 from services.ingest.routing import SUBSCRIPTIONS, Subscriptions, worker_queue_names
 from services.runtime import topology
-from services.runtime.amqp import BrokerUnreachable, connect
+from services.runtime.amqp import serve_with_reconnects
 from services.runtime.clock import Clock, utcnow
 from services.runtime.policies import PolicyBook
 from services.runtime.store.event_log import mark_dispatched
@@ -79,28 +78,19 @@ class IngestService:
         With `fail_fast`, a broker that cannot be reached at the very start
         raises :class:`BrokerUnreachable` instead of waiting for it.
         """
-        backoff, connected_once = 0.5, False
-        while not stop.is_set():
-            try:
-                connection = connect(self.amqp_url, name="aftersale-ingest")
-            except BrokerUnreachable as exc:
-                if fail_fast and not connected_once:
-                    raise
-                log.warning("broker unreachable; retrying", error=str(exc), retry_in=backoff)
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 15.0)
-                continue
-            connected_once, backoff = True, 0.5
-            try:
-                self._serve(connection, stop)
-            except (pika.exceptions.AMQPError, UnroutableDispatch) as exc:
-                self.stats.reconnects += 1
-                log.warning("broker connection lost; reconnecting", error=repr(exc))
-                stop.wait(backoff)
-            finally:
-                if connection.is_open:
-                    with contextlib.suppress(pika.exceptions.AMQPError):
-                        connection.close()
+
+        def _lost() -> None:
+            self.stats.reconnects += 1
+
+        serve_with_reconnects(
+            self.amqp_url,
+            "aftersale-ingest",
+            self._serve,
+            stop,
+            fail_fast=fail_fast,
+            lost=(pika.exceptions.AMQPError, UnroutableDispatch),
+            on_lost=_lost,
+        )
 
     def _serve(self, connection: BlockingConnection, stop: threading.Event) -> None:
         consume = connection.channel()

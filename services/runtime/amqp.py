@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Callable
+
 import pika
 import pika.exceptions
+import structlog
 
 from services.runtime.settings import redact_url
 
@@ -45,3 +50,44 @@ def connect(url: str, *, heartbeat: int = 30, name: str | None = None) -> pika.B
             "`docker run -d -p 5672:5672 rabbitmq:3-management`, "
             "or point AFTERSALE_AMQP_URL at yours"
         ) from exc
+
+
+def serve_with_reconnects(
+    url: str,
+    name: str,
+    serve: Callable[[pika.BlockingConnection, threading.Event], None],
+    stop: threading.Event,
+    *,
+    fail_fast: bool = False,
+    lost: tuple[type[BaseException], ...] = (pika.exceptions.AMQPError,),
+    on_lost: Callable[[], None] | None = None,
+) -> None:
+    """Run `serve` on a connection until `stop`; reconnect with back-off after losses.
+
+    With `fail_fast`, a broker that cannot be reached at the very start raises
+    :class:`BrokerUnreachable` instead of being waited for.
+    """
+    log = structlog.get_logger(f"aftersale.{name.removeprefix('aftersale-')}")
+    backoff, connected_once = 0.5, False
+    while not stop.is_set():
+        try:
+            connection = connect(url, name=name)
+        except BrokerUnreachable as exc:
+            if fail_fast and not connected_once:
+                raise
+            log.warning("broker unreachable; retrying", error=str(exc), retry_in=backoff)
+            stop.wait(backoff)
+            backoff = min(backoff * 2, 15.0)
+            continue
+        connected_once, backoff = True, 0.5
+        try:
+            serve(connection, stop)
+        except lost as exc:
+            if on_lost is not None:
+                on_lost()
+            log.warning("broker connection lost; reconnecting", error=repr(exc))
+            stop.wait(backoff)
+        finally:
+            if connection.is_open:
+                with contextlib.suppress(pika.exceptions.AMQPError):
+                    connection.close()

@@ -23,7 +23,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.runtime import topology
-from services.runtime.amqp import BrokerUnreachable, connect
+from services.runtime.amqp import serve_with_reconnects
 from services.runtime.clock import Clock, utcnow
 from services.runtime.store import timers
 from services.runtime.workers import ActorRef, timer_message
@@ -106,24 +106,7 @@ class Scheduler:
 
     def run(self, stop: threading.Event) -> None:
         """Tick until `stop`; reconnect to the broker and wait out the store."""
-        backoff = 0.5
-        while not stop.is_set():
-            try:
-                connection = connect(self.amqp_url, name="aftersale-scheduler")
-            except BrokerUnreachable as exc:
-                log.warning("broker unreachable; retrying", error=str(exc), retry_in=backoff)
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 15.0)
-                continue
-            backoff = 0.5
-            try:
-                self._loop(connection, stop)
-            except pika.exceptions.AMQPError as exc:
-                log.warning("broker connection lost; reconnecting", error=repr(exc))
-                stop.wait(1.0)
-            finally:
-                if connection.is_open:
-                    connection.close()
+        serve_with_reconnects(self.amqp_url, "aftersale-scheduler", self._loop, stop)
 
     def _loop(self, connection: pika.BlockingConnection, stop: threading.Event) -> None:
         channel = connection.channel()
