@@ -45,9 +45,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from services.cli.status import collect as status_report
 from services.metrics.queries import Distribution, StoreFigures, store_figures
 from services.operator.dlq import source_queues
+from services.operator.status import collect as status_report
 from services.runtime.clock import Clock, utcnow
 from services.runtime.logging import get_logger
 from services.runtime.settings import Settings

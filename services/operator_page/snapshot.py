@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from services.cli.status import collect as status_report
+from services.operator.status import collect as status_report
 from services.operator_page.dead_letters import DeadLetterRow, peek_dead_letters
 from services.operator_page.store_views import (
     BoardTicket,
