@@ -12,7 +12,7 @@ from rich.table import Table
 
 from services.runtime.logging import mask_recipient
 from services.runtime.settings import load_settings
-from services.runtime.store.engine import build_engine, session_factory
+from services.runtime.store.engine import build_engine, read_session_factory
 from services.runtime.store.models import Notification
 from services.runtime.store.notifications import list_notifications
 
@@ -53,7 +53,7 @@ def list_command(order_id: str | None, kind: str | None, limit: int, as_json: bo
     """List notifications, oldest first."""
     settings = load_settings()
     engine = build_engine(settings.database_url, pooled=False)
-    with session_factory(engine)() as session:
+    with read_session_factory(engine)() as session:
         rows = list_notifications(session, order_id=order_id, kind=kind, limit=limit)
         records = [as_record(row) for row in rows]
     engine.dispose()

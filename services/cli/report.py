@@ -14,7 +14,7 @@ from rich.table import Table
 
 from services.runtime.clock import utcnow
 from services.runtime.settings import load_settings
-from services.runtime.store.engine import build_engine, session_factory
+from services.runtime.store.engine import build_engine, read_session_factory
 from services.runtime.store.satisfaction import ShopFigures, satisfaction_report
 
 if TYPE_CHECKING:
@@ -176,7 +176,7 @@ def report(since: datetime | None, shop_id: str | None, as_json: bool, png: Path
     settings = load_settings()
     engine = build_engine(settings.database_url, pooled=False)
     try:
-        with session_factory(engine)() as session:
+        with read_session_factory(engine)() as session:
             shops = satisfaction_report(session, start, until, shop_id=shop_id)
     finally:
         engine.dispose()

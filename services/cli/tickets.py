@@ -11,7 +11,7 @@ from rich.table import Table
 
 from services.runtime.clock import utcnow
 from services.runtime.settings import load_settings
-from services.runtime.store.engine import build_engine, session_factory
+from services.runtime.store.engine import build_engine, read_session_factory
 from services.runtime.store.reports import overdue_tickets
 
 
@@ -37,7 +37,7 @@ def overdue(as_json: bool) -> None:
     settings = load_settings()
     engine = build_engine(settings.database_url, pooled=False)
     now = utcnow()
-    with session_factory(engine)() as session:
+    with read_session_factory(engine)() as session:
         rows = overdue_tickets(session, now)
     engine.dispose()
     if as_json:

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from services.runtime.logging import mask_personal_data
 from services.runtime.settings import load_settings
-from services.runtime.store.engine import build_engine, session_factory
+from services.runtime.store.engine import build_engine, read_session_factory
 from services.runtime.store.timeline import order_timeline
 
 
@@ -23,7 +23,7 @@ def timeline(order_id: str, shop_id: str | None, as_json: bool) -> None:
     (with reasons), delivery attempts, timers set, fired and cancelled."""
     settings = load_settings()
     engine = build_engine(settings.database_url, pooled=False)
-    with session_factory(engine)() as session:
+    with read_session_factory(engine)() as session:
         entries = order_timeline(session, order_id, shop_id)
     engine.dispose()
     if as_json:

@@ -51,6 +51,7 @@ from services.operator.status import collect as status_report
 from services.runtime.clock import Clock, utcnow
 from services.runtime.logging import get_logger
 from services.runtime.settings import Settings
+from services.runtime.store.engine import readers
 
 log = get_logger("aftersale.metrics")
 
@@ -84,7 +85,7 @@ class AftersaleCollector:
 
     def _store(self) -> StoreFigures | None:
         try:
-            with Session(self.engine) as session:
+            with Session(readers(self.engine)) as session:
                 return store_figures(session, self.now())
         except SQLAlchemyError as exc:
             log.warning("metrics.store_unreadable", error=str(exc).splitlines()[0][:200])

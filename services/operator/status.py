@@ -16,7 +16,7 @@ from services.runtime.clock import utcnow
 from services.runtime.queues import add_management_figures, read_queues, system_queues
 from services.runtime.settings import Settings
 from services.runtime.store import reports
-from services.runtime.store.engine import build_engine, session_factory
+from services.runtime.store.engine import build_engine, read_session_factory
 from services.runtime.store.migrate import is_current
 
 #: A pending timer later than this means no scheduler is firing.
@@ -33,7 +33,7 @@ def _store_figures(settings: Settings) -> dict[str, Any]:
     try:
         if not is_current(engine):
             raise StoreBehind("the store's schema is behind: run `aftersale db upgrade`")
-        with session_factory(engine)() as session:
+        with read_session_factory(engine)() as session:
             return {
                 "overdue_tickets": len(reports.overdue_tickets(session, now)),
                 "timers_due_next_hour": reports.timers_due_within(session, now, timedelta(hours=1)),

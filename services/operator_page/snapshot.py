@@ -21,6 +21,7 @@ from services.operator_page.store_views import (
 )
 from services.runtime.amqp import BrokerUnreachable
 from services.runtime.settings import Settings
+from services.runtime.store.engine import readers
 
 TICKET_ROWS = 200
 DEAD_LETTER_ROWS = 50
@@ -69,7 +70,7 @@ def take_snapshot(settings: Settings, engine: Engine, now: datetime) -> Snapshot
     snap.queues = [q for q in report.get("queues", []) if q.get("exists")]
     snap.figures = {key: report.get(key) for key in FIGURE_KEYS}
     try:
-        with Session(engine) as session:
+        with Session(readers(engine)) as session:
             snap.tickets, snap.tickets_total = sla_board(session, now, TICKET_ROWS)
             snap.notifications = recent_notifications(session, NOTIFICATION_ROWS)
     except SQLAlchemyError as exc:

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from services.publishing.publisher import EventPublisher
-from services.runtime.store.engine import build_engine, session_factory
+from services.runtime.store.engine import build_engine, read_session_factory, session_factory
 from services.runtime.store.models import Notification, Timer
 from services.runtime.topology import declare, worker_queues
 from tests.support import factories
@@ -51,7 +51,9 @@ def stop(process: subprocess.Popen[bytes], log: Path) -> None:
 
 def count(database_url: str, *where: object) -> int:
     engine = build_engine(database_url)
-    with session_factory(engine)() as session:
+    # A reader: on SQLite it must not queue for the write lock behind the
+    # worker it watches, or the kill comes too late.
+    with read_session_factory(engine)() as session:
         value = int(session.scalar(select(func.count()).select_from(Notification).where(*where)))
     engine.dispose()
     return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import date, timedelta
 from typing import Any
 
 _counter = itertools.count(1)
@@ -11,6 +12,12 @@ _counter = itertools.count(1)
 
 def _next_id(prefix: str) -> str:
     return f"{prefix}-{next(_counter):06d}"
+
+
+def days_ahead(days: int) -> str:
+    """A whole day `days` after today: estimates stay in the future whenever the
+    suite runs (a fixed date would make the delay check fire once it passed)."""
+    return (date.today() + timedelta(days=days)).isoformat()
 
 
 def envelope(event_type: str, data: dict[str, Any], **overrides: Any) -> dict[str, Any]:
@@ -61,7 +68,7 @@ def order_shipped(order_id: str, **overrides: Any) -> dict[str, Any]:
             "order_id": order_id,
             "carrier": "InPost",
             "tracking_number": "6200123456789",
-            "estimated_delivery": "2026-11-25",
+            "estimated_delivery": days_ahead(3),
         },
         **overrides,
     )

@@ -18,6 +18,10 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+#: Execution option of engines and connections that never write (see `readers`).
+READ_ONLY = "aftersale_read_only"
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -33,8 +37,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Take the write lock up front: two writers never deadlock on upgrade.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front, so two never deadlock on the
+        # upgrade from read to write; readers (reports, pollers) do not queue
+        # behind writers at all: in WAL mode they read a snapshot.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def build_engine(url: str, *, echo: bool = False, pooled: bool = True) -> Engine:
@@ -61,3 +70,14 @@ def build_engine(url: str, *, echo: bool = False, pooled: bool = True) -> Engine
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def readers(engine: Engine) -> Engine:
+    """The same engine for transactions that only read: on SQLite they begin
+    without the write lock, so a report or a poll never waits for a writer."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+def read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that only read (a write in one fails on SQLite's lock rules)."""
+    return sessionmaker(readers(engine), expire_on_commit=False)
