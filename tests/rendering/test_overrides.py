@@ -9,6 +9,7 @@ import pytest
 
 from services.runtime.rendering import Renderer, RenderError
 from services.runtime.rendering.samples import sample_context
+from services.runtime.rendering.shop_folder import template_folder
 
 KIND = "order_confirmation"
 
@@ -95,10 +96,45 @@ def test_override_templates_are_sandboxed(tmp_path: Path, template: str) -> None
         subject(Renderer(tmp_path), "shop-42")
 
 
-@pytest.mark.parametrize("shop_id", ["../etc", "a/b", ".hidden", ""])
+@pytest.mark.parametrize("shop_id", ["../etc", "a/b", ".hidden", "..", "~x"])
 def test_a_shop_id_cannot_escape_the_override_folder(tmp_path: Path, shop_id: str) -> None:
-    with pytest.raises(RenderError, match="shop id"):
-        subject(Renderer(tmp_path), shop_id)
+    overrides = tmp_path / "overrides"
+    # Files a path-like shop id would reach if it were used as a path.
+    for target in (tmp_path / "etc", overrides / "a" / "b", overrides / ".hidden", tmp_path):
+        write(target / "pl" / f"{KIND}.subject.j2", "escaped {{ order_id }}")
+    write(overrides / "pl" / f"{KIND}.subject.j2", "shared {{ order_id }}")
+    assert subject(Renderer(overrides), shop_id) == "shared ZO-2026-1042"
+
+
+@pytest.mark.parametrize(
+    ("shop_id", "folder"),
+    [
+        ("shop-42", "shop-42"),
+        ("sklep-łódź", "sklep-%C5%82%C3%B3d%C5%BA"),
+        ("acme.pl:main", "acme.pl%3Amain"),
+        ("shop 42", "shop%2042"),
+        ("🛒", "%F0%9F%9B%92"),
+        ("../etc", "%2E.%2Fetc"),
+        (".hidden", "%2Ehidden"),
+        ("a~b", "a%7Eb"),
+    ],
+)
+def test_any_shop_id_the_contract_allows_has_its_own_folder(
+    tmp_path: Path, shop_id: str, folder: str
+) -> None:
+    assert template_folder(shop_id) == folder
+    write(tmp_path / folder / "pl" / f"{KIND}.subject.j2", "własny {{ order_id }}")
+    assert subject(Renderer(tmp_path), shop_id) == "własny ZO-2026-1042"
+    assert subject(Renderer(tmp_path), "shop-7") == "Potwierdzenie zamówienia ZO-2026-1042"
+
+
+def test_a_shop_id_too_long_to_encode_gets_a_hashed_folder(tmp_path: Path) -> None:
+    shop_id = "ż" * 128  # 256 bytes of UTF-8, 768 characters encoded
+    folder = template_folder(shop_id)
+    assert folder.startswith("~") and len(folder) == 41
+    assert template_folder("ź" * 128) != folder
+    write(tmp_path / folder / "pl" / f"{KIND}.subject.j2", "długi {{ order_id }}")
+    assert subject(Renderer(tmp_path), shop_id) == "długi ZO-2026-1042"
 
 
 def test_a_shared_piece_included_into_html_escapes(tmp_path: Path) -> None:

@@ -2,9 +2,11 @@
 
 Templates are looked up by the name ``<locale>/<kind>.<part>.j2`` (parts
 ``subject``, ``txt`` and ``html``; layouts and macros the same way), first in
-``<override_dir>/<shop_id>/``, then in ``<override_dir>/``, then in the
-package's ``templates/``. A shop thus replaces any single file, layouts
-included, by dropping a file in its folder; no code changes.
+``<override_dir>/<shop folder>/`` (the shop id, percent-encoded where it is
+not a plain ASCII name: :mod:`services.runtime.rendering.shop_folder`), then
+in ``<override_dir>/``, then in the package's ``templates/``. A shop thus
+replaces any single file, layouts included, by dropping a file in its folder;
+no code changes.
 
 Shops write templates, so they run in Jinja's immutable sandbox. Files named
 ``*.txt.j2`` and ``*.subject.j2`` are plain text; every other file (``*.html.j2``,
@@ -33,6 +35,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from services.runtime.clock import Clock, utcnow
 from services.runtime.rendering.formatting import FILTERS, TESTS
 from services.runtime.rendering.kinds import KINDS, LOCALES, MARKETING_KINDS
+from services.runtime.rendering.shop_folder import template_folder
 
 __all__ = [
     "PACKAGE_TEMPLATES",
@@ -50,9 +53,6 @@ DEFAULT_LOCALE = LOCALES[0]
 
 #: The locale of customers whose language has no templates.
 FALLBACK_LOCALE = "en"
-
-#: What a shop id must look like to name a folder of override templates.
-_SHOP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 #: Template names whose output is plain text, never HTML-escaped.
 _PLAIN_SUFFIXES = (".txt.j2", ".subject.j2")
@@ -159,14 +159,13 @@ class Renderer:
 
     def _environment(self, shop_id: str | None) -> ImmutableSandboxedEnvironment:
         """The environment for a shop: its own only when it has an override folder."""
-        if shop_id is not None and not _SHOP_ID.fullmatch(shop_id):
-            raise RenderError(f"shop id {shop_id!r} cannot name a template folder")
+        folder = template_folder(shop_id) if shop_id is not None else None
         has_own = (
-            shop_id is not None
+            folder is not None
             and self._override_dir is not None
-            and (self._override_dir / shop_id).is_dir()
+            and (self._override_dir / folder).is_dir()
         )
-        key = shop_id if has_own else None
+        key = folder if has_own else None
         with self._lock:
             environment = self._environments.get(key)
             if environment is None:
@@ -174,11 +173,11 @@ class Renderer:
                 self._environments[key] = environment
         return environment
 
-    def _build(self, shop_id: str | None) -> ImmutableSandboxedEnvironment:
+    def _build(self, folder: str | None) -> ImmutableSandboxedEnvironment:
         searchpath: list[Path] = []
         if self._override_dir is not None:
-            if shop_id is not None:
-                searchpath.append(self._override_dir / shop_id)
+            if folder is not None:
+                searchpath.append(self._override_dir / folder)
             searchpath.append(self._override_dir)
         searchpath.append(PACKAGE_TEMPLATES)
         environment = ImmutableSandboxedEnvironment(
