@@ -28,6 +28,10 @@ from services.ingest.delivery import (
     ORIGINAL_ROUTING_KEY,
 )
 from services.runtime.topology import DEAD_LETTER_QUEUE, EVENTS_EXCHANGE
+from services.runtime.worker_failures import DEAD_LETTERED_AT as WORKER_DEAD_LETTERED_AT
+from services.runtime.worker_failures import ERROR as WORKER_ERROR
+from services.runtime.worker_failures import ERROR_CODE as WORKER_ERROR_CODE
+from services.runtime.worker_failures import FAILURE_OPTIONS
 
 #: Set on a replayed event: the id of the dead letter it came from, and how
 #: many times it has been replayed (kept if it comes back dead-lettered).
@@ -138,7 +142,9 @@ class DeadLetter:
         actor = message.get("actor_name") or "?"
         last = _last_line(options.get("traceback"))
         retries = options.get("retries")
-        reason = f"{actor}: {last}" if last else f"{actor}: retries ran out ({retries} retries)"
+        reason = text(options.get(WORKER_ERROR)) or (
+            f"{actor}: {last}" if last else f"{actor}: retries ran out ({retries} retries)"
+        )
         return {
             "id": self.id,
             "queue": self.queue,
@@ -147,8 +153,10 @@ class DeadLetter:
             "type": event[2],
             "shop_id": event[0],
             "reason": reason,
-            "error_code": "retries_exhausted",
-            "when": self._death_time() or self._timestamp(message.get("message_timestamp")),
+            "error_code": text(options.get(WORKER_ERROR_CODE)) or "retries_exhausted",
+            "when": text(options.get(WORKER_DEAD_LETTERED_AT))
+            or self._death_time()
+            or self._timestamp(message.get("message_timestamp")),
             "size": len(self.body),
             "replays": options.get(REPLAYS, 0),
         }
@@ -250,6 +258,8 @@ def _worker_replay(dead: DeadLetter) -> Replay:
         queue = queue.removesuffix(".DQ")
         options.pop("eta", None)
     options["retries"] = 0  # a fresh set of retries
+    for key in FAILURE_OPTIONS:
+        options.pop(key, None)
     replays = options.get(REPLAYS)
     options[REPLAYS] = (replays if isinstance(replays, int) else 0) + 1
     body = json.dumps({**message, "queue_name": queue, "options": options},

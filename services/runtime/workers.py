@@ -13,18 +13,17 @@ from typing import Any
 
 import dramatiq
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
-from sqlalchemy.exc import InterfaceError, OperationalError
+from dramatiq.middleware import CurrentMessage
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.metrics.workers import prometheus_middleware
 from services.runtime.clock import Clock, utcnow
-from services.runtime.eventlog_reader import EventMissing
 from services.runtime.policies import PolicyBook
 from services.runtime.settings import Settings
+from services.runtime.worker_failures import guarded, retry_when
 
-#: Retries of a failing actor before its message goes to the `.XQ` queue
-#: (for errors in the actor itself; a store outage is waited out for ever).
-MAX_RETRIES = 12
+#: dramatiq's back-off between retries (see `worker_failures` for which errors
+#: are retried at all).
 MIN_BACKOFF_MS = 500
 MAX_BACKOFF_MS = 5 * 60_000
 
@@ -52,16 +51,9 @@ def build_broker(settings: Settings) -> RabbitmqBroker:
     """dramatiq's RabbitMQ broker for `settings.amqp_url` (connects lazily), with
     dramatiq's Prometheus middleware (multi-process; see `services.metrics.workers`)."""
     broker = RabbitmqBroker(url=settings.amqp_url, confirm_delivery=True)
+    broker.add_middleware(CurrentMessage())  # failed messages are dead-lettered by `guarded`
     broker.add_middleware(prometheus_middleware(broker))
     return broker
-
-
-def retry_when(retries: int, exception: BaseException) -> bool:
-    """Keep retrying while the store is away (nothing is lost to `.XQ` in an
-    outage); give a bug `MAX_RETRIES` tries before it goes to the dead queue."""
-    if isinstance(exception, OperationalError | InterfaceError | EventMissing):
-        return True
-    return retries < MAX_RETRIES
 
 
 def make_actor(
@@ -82,7 +74,7 @@ def make_actor(
     if invalid:
         raise ValueError(f"unknown actor options {sorted(invalid)}")
     return dramatiq.Actor(
-        fn,
+        guarded(broker, fn, actor_name),
         broker=broker,
         actor_name=actor_name,
         queue_name=queue_name,
