@@ -1,90 +1,132 @@
-"""`aftersale up` (everything, supervised) and `aftersale ingest` (the ingest alone)."""
+"""`aftersale up` (everything, supervised) and the commands that run one part alone.
+
+A configuration error ends a start with one line on stderr and exit status
+:data:`~services.cli.supervisor.EX_CONFIG` (see :mod:`services.cli.preflight`).
+"""
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import click
 
-from services.runtime.amqp import BrokerUnreachable, connect
+from services.cli.preflight import (
+    COMMON_CHECKS,
+    DELIVERER_CHECKS,
+    GATEWAY_CHECKS,
+    UP_CHECKS,
+    Check,
+    check_http_port_free,
+    fail,
+    preflight,
+    prepare_store,
+    require,
+    settings_or_fail,
+)
+from services.cli.supervisor import EX_CONFIG
+from services.runtime.amqp import BrokerUnreachable
 from services.runtime.logging import configure_logging
-from services.runtime.policies import PolicyError, load_policies
-from services.runtime.settings import Settings, load_settings, redact_url, secret_key
+from services.runtime.settings import Settings, secret_key
 
 
-def _fail(message: str) -> None:
-    click.echo(f"aftersale: {message}", err=True)
-    sys.exit(1)
+def board_url(http_addr: str) -> str:
+    """Where a person on this machine opens the board served on `http_addr`."""
+    host, _, port = http_addr.rpartition(":")
+    host = host.strip("[]")
+    if host in ("", "0.0.0.0", "::"):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/board"
 
 
-def preflight(settings: Settings) -> None:
-    """Check what a start needs, failing with one clear line each."""
-    try:
-        load_policies(settings.policies)
-    except PolicyError as exc:
-        _fail(f"bad policies file: {exc}")
-    except OSError as exc:
-        _fail(f"cannot read the policies file {settings.policies}: {exc.strerror}")
-    try:
-        connect(settings.amqp_url).close()
-    except BrokerUnreachable as exc:
-        _fail(str(exc))
+def _answers(http_addr: str) -> Callable[[], bool]:
+    from services.gateway.server import parse_addr
 
+    host, port = parse_addr(http_addr)
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
 
-def prepare_store(settings: Settings) -> None:
-    """Migrate the store to the latest schema (an empty one is created)."""
-    from sqlalchemy.exc import SQLAlchemyError
+    def probe() -> bool:
+        try:
+            socket.create_connection((host, port), timeout=0.5).close()
+        except OSError:
+            return False
+        return True
 
-    from services.runtime.store.migrate import upgrade
-
-    try:
-        upgrade(settings.database_url)
-    except SQLAlchemyError as exc:
-        _fail(
-            f"cannot prepare the store at {redact_url(settings.database_url)}: "
-            f"{str(exc.orig if hasattr(exc, 'orig') else exc).strip().splitlines()[0]}"
-        )
+    return probe
 
 
 @click.command()
 def up() -> None:
-    """Run everything on this machine: ingest, workers, scheduler, deliverer.
+    """Run everything on this machine: ingest, workers, scheduler, deliverer, gateway.
 
-    Migrates the store first. Stops cleanly on Ctrl-C or SIGTERM: batches in
-    hand are finished, the rest goes back to the queue.
+    Migrates the store first. A crashed part is restarted; a configuration
+    error (a port in use, a bad URL) stops everything with one line. One `up`
+    per SQLite file. Stops cleanly on Ctrl-C or SIGTERM: batches in hand are
+    finished, the rest goes back to the queue.
     """
     from services.cli.supervisor import Supervisor, default_programs
+    from services.runtime.instance_lock import InstanceLocked, acquire, sqlite_file
 
-    settings = load_settings()
+    settings = settings_or_fail()
     configure_logging(settings.log_level, settings.log_format)
-    preflight(settings)
+    try:
+        lock = acquire(settings.database_url)
+    except InstanceLocked as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(
+            f"cannot lock the store {sqlite_file(settings.database_url)}: {exc.strerror}",
+            EX_CONFIG,
+        )
+    preflight(settings, UP_CHECKS, watch_ingest=True)
+    # After RabbitMQ answered: without a broker, that is the first thing to fix.
+    require(settings, [check_http_port_free])
     prepare_store(settings)
     secret_key(settings)  # made once here, before the processes that share it start
-    supervisor = Supervisor(default_programs())
-    sys.exit(supervisor.run())
+
+    def announce() -> None:
+        if sys.stdout.isatty():
+            click.echo(f"ready: board at {board_url(settings.http_addr)}, Ctrl-C to stop")
+
+    supervisor = Supervisor(
+        default_programs(), ready_probe=_answers(settings.http_addr), on_ready=announce
+    )
+    code = supervisor.run()
+    if lock is not None:
+        lock.release()
+    sys.exit(code)
 
 
-def _run_component(run: Callable[[Settings, threading.Event], None]) -> None:
+def _run_component(
+    run: Callable[[Settings, threading.Event], None],
+    checks: Iterable[Check] = COMMON_CHECKS,
+    *,
+    watch_ingest: bool = False,
+) -> None:
     from services.ingest.runner import stop_on_signals
 
-    settings = load_settings()
+    settings = settings_or_fail()
     configure_logging(settings.log_level, settings.log_format)
-    preflight(settings)
+    preflight(settings, checks, watch_ingest=watch_ingest)
     stop = stop_on_signals()
     try:
         run(settings, stop)
     except BrokerUnreachable as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @click.command()
-def ingest() -> None:
+@click.option("--supervised", is_flag=True, hidden=True, help="Started by `aftersale up`.")
+def ingest(supervised: bool) -> None:
     """Run the ingest alone (validate, de-duplicate, record, dispatch)."""
     from services.ingest.runner import run_ingest
 
-    _run_component(run_ingest)
+    # Under `up`, the supervisor looked for other ingests already.
+    _run_component(run_ingest, watch_ingest=not supervised)
 
 
 @click.command()
@@ -96,7 +138,7 @@ def worker(names: tuple[str, ...], threads: int) -> None:
 
     unknown = [name for name in names if name not in WORKERS]
     if unknown:
-        _fail(f"unknown worker {', '.join(unknown)}; known: {', '.join(WORKERS)}")
+        fail(f"unknown worker {', '.join(unknown)}; known: {', '.join(WORKERS)}", EX_CONFIG)
     chosen = list(names) or list(WORKERS)
     _run_component(lambda settings, stop: run_workers(settings, chosen, stop, threads=threads))
 
@@ -114,19 +156,21 @@ def deliverer() -> None:
     """Run a deliverer alone: sends the outbox by email, SMS and webhooks."""
     from services.deliverer.runner import run_deliverer
 
-    _run_component(run_deliverer)
+    _run_component(run_deliverer, DELIVERER_CHECKS)
 
 
 @click.command()
 def gateway() -> None:
     """Run the HTTP gateway alone: signed events, unsubscribe and survey links."""
-    from services.gateway.server import GatewayError, run_gateway
+    from services.gateway.server import AddressError, GatewayError, run_gateway
     from services.gateway.signing import ShopSecretsError
 
     def _run(settings: Settings, stop: threading.Event) -> None:
         try:
             run_gateway(settings, stop)
-        except (GatewayError, ShopSecretsError) as exc:
-            _fail(str(exc))
+        except (AddressError, ShopSecretsError) as exc:
+            fail(str(exc), EX_CONFIG)
+        except GatewayError as exc:
+            fail(str(exc))
 
-    _run_component(_run)
+    _run_component(_run, GATEWAY_CHECKS)

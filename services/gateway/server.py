@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import socket
 import threading
 from collections.abc import Iterator
@@ -25,6 +26,18 @@ class GatewayError(RuntimeError):
     """The gateway cannot start; the message says why."""
 
 
+class AddressError(GatewayError):
+    """``AFTERSALE_HTTP_ADDR`` cannot be listened on: a configuration error, not a crash."""
+
+
+#: What a bind failure means to the person who set the address.
+_BIND_PROBLEMS = {
+    errno.EADDRINUSE: "the address is in use",
+    errno.EADDRNOTAVAIL: "the address is not one of this machine's",
+    errno.EACCES: "permission denied (ports below 1024 need privileges)",
+}
+
+
 class _Server(uvicorn.Server):
     """Leaves signals to the caller: the process's handler sets the stop event."""
 
@@ -37,17 +50,21 @@ def parse_addr(addr: str) -> tuple[str, int]:
     """``host:port`` (``[::1]:8080`` for IPv6) as a pair."""
     host, sep, port = addr.rpartition(":")
     if not sep or not port.isdigit() or not host:
-        raise GatewayError(f"AFTERSALE_HTTP_ADDR {addr!r} is not host:port, e.g. 127.0.0.1:8080")
+        raise AddressError(f"AFTERSALE_HTTP_ADDR {addr!r} is not host:port, e.g. 127.0.0.1:8080")
+    if int(port) > 65535:
+        raise AddressError(f"AFTERSALE_HTTP_ADDR {addr!r}: the port must be at most 65535")
     return host.strip("[]"), int(port)
 
 
 def listen(addr: str) -> socket.socket:
+    """A listening socket on `addr`, or :class:`AddressError` saying why not in one line."""
     host, port = parse_addr(addr)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         return socket.create_server((host, port), family=family, backlog=512)
     except OSError as exc:
-        raise GatewayError(f"cannot listen on {addr}: {exc.strerror or exc}") from exc
+        problem = _BIND_PROBLEMS.get(exc.errno or 0) or str(exc.strerror or exc).lower()
+        raise AddressError(f"cannot listen on {addr}: {problem} (set AFTERSALE_HTTP_ADDR)") from exc
 
 
 def run_gateway(

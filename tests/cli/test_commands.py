@@ -13,6 +13,7 @@ from pathlib import Path
 import pika
 
 from services.runtime.topology import INGEST_QUEUE, declare
+from tests.cli.up_process import free_port
 from tests.support import factories
 from tests.support.ingest import queue_depth
 from tests.support.polling import wait_until
@@ -115,7 +116,8 @@ def test_schemas_export_writes_what_is_committed(tmp_path: Path) -> None:
 def test_up_records_a_published_event_and_stops_cleanly_on_ctrl_c(
     amqp_url: str, tmp_path: Path
 ) -> None:
-    env = {**os.environ, "AFTERSALE_AMQP_URL": amqp_url, "AFTERSALE_LOG_FORMAT": "json"}
+    env = {**os.environ, "AFTERSALE_AMQP_URL": amqp_url, "AFTERSALE_LOG_FORMAT": "json",
+           "AFTERSALE_HTTP_ADDR": f"127.0.0.1:{free_port()}"}  # fmt: skip
     log = (tmp_path / "up.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "services.cli.main", "up"],
