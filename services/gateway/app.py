@@ -16,15 +16,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from services.gateway.auth import ReplayGuard
 from services.gateway.intake import post_events
 from services.gateway.openapi import openapi_document
 from services.gateway.publishing import PublisherFactory, PublisherPool, default_publisher_factory
+from services.gateway.replays import ReplayGuard
 from services.gateway.signing import load_shop_secrets
 from services.gateway.state import Gateway
 from services.gateway.survey import survey_answer
@@ -34,6 +35,7 @@ from services.operator_page.routes import board_routes
 from services.runtime.clock import Clock, utcnow
 from services.runtime.logging import get_logger
 from services.runtime.settings import Settings, secret_key
+from services.runtime.store.engine import build_engine
 
 log = get_logger("aftersale.gateway")
 
@@ -48,12 +50,15 @@ def build_app(
     clock: Clock = utcnow,
     publisher_factory: PublisherFactory = default_publisher_factory,
     publishers: int = 4,
+    engine: Engine | None = None,
 ) -> Starlette:
     """The gateway for `settings`.
 
     Reads the shop secrets (:class:`~services.gateway.signing.ShopSecretsError`
     when the file is bad) and the signing key; connects to the broker lazily,
-    on the first publish, with at most `publishers` connections.
+    on the first publish, with at most `publishers` connections. The store is
+    reached through `engine`, else through one engine built here for the
+    gateway's life (disposed when it stops).
     """
     shop_secrets = load_shop_secrets(settings.shop_secrets)
     if not shop_secrets:
@@ -61,13 +66,15 @@ def build_app(
             "gateway.no_shop_secrets",
             hint="POST /v1/events refuses every shop until AFTERSALE_SHOP_SECRETS names a file",
         )
+    own_engine = engine is None
+    store = build_engine(settings.database_url) if engine is None else engine
     gateway = Gateway(
         shop_secrets=shop_secrets,
         secret_key=secret_key(settings),
         public_url=settings.public_url,
         clock=clock,
         pool=PublisherPool(settings.amqp_url, publisher_factory, size=publishers),
-        replays=ReplayGuard(),
+        replays=ReplayGuard(store),
     )
     document: dict[str, Any] = {}
 
@@ -80,12 +87,15 @@ def build_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
         gateway.pool.close()
+        if own_engine:
+            store.dispose()
 
     app = Starlette(
         routes=[
             Route("/v1/events", post_events, methods=["POST"]),
-            Route("/u/{token}", unsubscribe, methods=["GET", "POST"]),
-            Route("/f/{token}", survey_answer, methods=["GET"]),
+            # `:path`: a token with a "/" in it is a bad link (400), not a missing page.
+            Route("/u/{token:path}", unsubscribe, methods=["GET", "POST"]),
+            Route("/f/{token:path}", survey_answer, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
             *metrics_routes(settings, clock=clock),

@@ -1,10 +1,8 @@
-"""Who is calling: the shop's HMAC signature, a fresh timestamp, no replays."""
+"""Who is calling: the shop's HMAC signature and a fresh timestamp (replays: `replays`)."""
 
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -18,8 +16,6 @@ from services.gateway.signing import (
 
 #: How far a request's timestamp may be from the gateway's clock, either way.
 TOLERANCE_SECONDS = 300
-#: How many signatures are remembered at most (oldest forgotten first).
-REPLAY_MEMORY = 100_000
 
 _DIGITS = re.compile(r"^[0-9]{1,12}$")
 _SIGNATURE = re.compile(r"^sha256=[0-9a-fA-F]{64}$")
@@ -85,49 +81,3 @@ def check_signature(caller: Caller, body: bytes) -> None:
             f"bad signature: {SIGNATURE_HEADER} is not the HMAC-SHA256 of "
             f'"{{timestamp}}." + body with the secret of shop {caller.shop_id!r}',
         )
-
-
-class ReplayGuard:
-    """Signatures seen within the window, in memory and bounded; thread-safe.
-
-    Per process: several gateways behind a balancer each refuse the repeats
-    they saw (a repeat that slips through publishes events the ingest
-    de-duplicates by event_id anyway).
-    """
-
-    def __init__(self, capacity: int = REPLAY_MEMORY) -> None:
-        self._capacity = capacity
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def admit(self, caller: Caller, now: float) -> None:
-        """Remember the signature, or :class:`Unauthorized` when already seen."""
-        key = f"{caller.shop_id}:{caller.signature.lower()}"
-        forget_at = int(caller.timestamp) + TOLERANCE_SECONDS
-        with self._lock:
-            self._expire(now)
-            if key in self._seen:
-                raise Unauthorized(
-                    "replayed",
-                    "replayed: this exact signed request was already received; "
-                    "sign a retry with a new timestamp",
-                )
-            self._seen[key] = forget_at
-            while len(self._seen) > self._capacity:
-                self._seen.popitem(last=False)
-
-    def forget(self, caller: Caller) -> None:
-        """Allow the same request again (it was not acted upon)."""
-        with self._lock:
-            self._seen.pop(f"{caller.shop_id}:{caller.signature.lower()}", None)
-
-    def _expire(self, now: float) -> None:
-        # Insertion order is close to timestamp order; stop at the first live entry.
-        while self._seen:
-            key, forget_at = next(iter(self._seen.items()))
-            if forget_at >= now:
-                return
-            del self._seen[key]
-
-    def __len__(self) -> int:
-        return len(self._seen)

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from services.gateway.auth import Unauthorized, check_headers, check_signature
 from services.gateway.batch import NotABatch, check_batch
+from services.gateway.replays import ReplayStoreUnavailable
 from services.gateway.state import Gateway
 from services.runtime.logging import get_logger
 
@@ -101,7 +102,7 @@ async def _post_events(request: Request) -> JSONResponse:
             raise
         body = await _read_body(request, gateway.max_request_bytes)
         check_signature(caller, body)
-        gateway.replays.admit(caller, gateway.clock().timestamp())
+        await run_in_threadpool(gateway.replays.admit, caller, gateway.clock().timestamp())
     except Unauthorized as exc:
         log.info(
             "gateway.unauthorized", code=exc.code, shop_id=request.headers.get("x-aftersale-shop")
@@ -109,6 +110,18 @@ async def _post_events(request: Request) -> JSONResponse:
         return _error(401, exc.code, exc.reason)
     except TooLarge as exc:
         return _error(413, "too_large", str(exc))
+    except ReplayStoreUnavailable:
+        # Without the store no gateway can tell a replay; nothing was published.
+        return JSONResponse(
+            {
+                "error": "unavailable",
+                "message": "the store is unreachable; send the same request again later",
+                "accepted": 0,
+                "results": [],
+            },
+            503,
+            headers={"Retry-After": "5"},
+        )
     try:
         envelopes, errors = check_batch(body, caller.shop_id)
     except NotABatch as exc:
@@ -138,7 +151,7 @@ async def _post_events(request: Request) -> JSONResponse:
     if not outcome.all_accepted:
         # Retrying the same signed request is safe (each event_id is recorded
         # once), so it is not refused as a replay.
-        gateway.replays.forget(caller)
+        await run_in_threadpool(gateway.replays.forget, caller)
         return JSONResponse(
             {
                 "error": "unavailable",

@@ -29,7 +29,7 @@ _SIGNING = (
     "lowercase hex HMAC-SHA256, keyed with the shop's secret, of the bytes "
     f'`"{{timestamp}}."` followed by the raw body, and `{TIMESTAMP_HEADER}` carries that '
     f"timestamp (Unix seconds, within ±{TOLERANCE_SECONDS} s of the gateway's clock). "
-    "The same signed request is accepted once."
+    "The same signed request is accepted once, by any gateway on the same store."
 )
 
 _HEADERS = [
@@ -153,7 +153,8 @@ def _events_operation() -> dict[str, Any]:
             "413": _json(error, "The body is over 1 MiB."),
             "503": _json(
                 _ref("Accepted"),
-                "The broker did not take every event; retry the batch later (Retry-After).",
+                "The broker did not take every event, or the store is unreachable; "
+                "retry the batch later (Retry-After).",
             ),
         },
     }

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.gateway.auth import ReplayGuard
 from services.gateway.publishing import PublisherPool
+from services.gateway.replays import ReplayGuard
 from services.runtime.clock import Clock
 
 #: Largest body `POST /v1/events` accepts (1 MiB); each event is further

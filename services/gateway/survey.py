@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from events import ContractViolation, parse_event
 from services.gateway.state import Gateway
 from services.gateway.unsubscribe import invalid_page, page, unavailable_page
 from services.publishing.publisher import read_envelope
@@ -58,7 +59,7 @@ async def survey_answer(request: Request) -> HTMLResponse:
         isinstance(shop_id, str)
         and isinstance(customer_id, str)
         and isinstance(order_id, str)
-        and isinstance(score, int)
+        and type(score) is int  # not a bool
         and 1 <= score <= 5
     ):
         return invalid_page("the link is unreadable")
@@ -81,8 +82,14 @@ async def survey_answer(request: Request) -> HTMLResponse:
                 "channel": "survey",
             },
         },
+        ensure_ascii=False,
         separators=(",", ":"),
     ).encode()
+    try:
+        parse_event(body)
+    except ContractViolation as exc:  # ids the contract refuses: nothing is published
+        log.info("gateway.survey_refused", reason=exc.reason, shop_id=shop_id)
+        return invalid_page("the link is unreadable")
     outcome = await run_in_threadpool(gateway.pool.publish_all, [read_envelope(body)])
     log.info("gateway.survey_answer", event_id=event_id, shop_id=shop_id, score=score)
     if not outcome.all_accepted:

@@ -30,6 +30,7 @@ _REASONS_PL = {
     "the link is unreadable": "link jest nieczytelny",
     "the link is not meant for this": "ten link nie służy do wypisania się",
     "the link has expired": "link wygasł",
+    "the link is too long": "link jest za długi",
 }
 
 _HEADERS = {

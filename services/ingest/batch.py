@@ -22,6 +22,7 @@ from services.ingest.known import Known
 from services.ingest.parents import ParentRef, parent_of
 from services.ingest.projection import apply_event, parent_exists
 from services.ingest.retry import GiveUp, plan_retry
+from services.runtime.errors import describe_failure
 from services.runtime.policies import PolicyBook
 from services.runtime.store.event_log import EventKey, find_recorded
 from services.runtime.topology import RETRY_STEPS_SECONDS
@@ -233,7 +234,7 @@ def _record_all(
         except (IntegrityError, *STORE_UNAVAILABLE):
             raise
         except Exception as exc:  # redo the batch one by one to isolate it
-            raise ProjectionFailed(f"{item.event.event_id}: {exc!r}") from exc
+            raise ProjectionFailed(f"{item.event.event_id}: {describe_failure(exc)}") from exc
         if dispatch is not None:
             outcome.dispatches.append(dispatch)
     known.write()
@@ -279,7 +280,7 @@ def merge(outcome: BatchOutcome, attempt: BatchOutcome) -> None:
 
 
 def _unprocessable(item: _Valid, exc: Exception, outcome: BatchOutcome) -> None:
-    reason = f"could not be recorded: {type(exc).__name__}: {exc}"[:1000]
+    reason = f"could not be recorded: {describe_failure(exc)}"
     log.error(
         "event unprocessable",
         event_id=item.event.event_id,

@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from services.gateway.app import build_app
 from services.gateway.server import run_gateway
 from services.runtime.settings import Settings
+from services.runtime.store.migrate import upgrade
 from services.runtime.topology import declare
 from tests.gateway.client import SECRET, SHOP, request
 from tests.support.polling import wait_until
@@ -27,6 +28,7 @@ class RunningGateway:
     url: str
     settings: Settings
     app: Starlette
+    stop: Callable[[], None]
 
 
 def declare_topology(amqp_url: str) -> None:
@@ -51,10 +53,10 @@ def shop_secrets_file(tmp_path: Path) -> Path:
     return path
 
 
-def _settings(amqp_url: str, tmp_path: Path, shop_secrets: Path) -> Settings:
+def _settings(amqp_url: str, database_url: str, shop_secrets: Path) -> Settings:
     return Settings(
         amqp_url=amqp_url,
-        database_url=f"sqlite:///{tmp_path / 'aftersale.db'}",
+        database_url=database_url,
         http_addr="127.0.0.1:0",
         public_url="http://gateway.test",
         secret_key=SECRET_KEY,
@@ -65,12 +67,15 @@ def _settings(amqp_url: str, tmp_path: Path, shop_secrets: Path) -> Settings:
 @pytest.fixture
 def start_gateway(
     tmp_path: Path, shop_secrets_file: Path
-) -> Iterator[Callable[[str], RunningGateway]]:
-    """Start gateways for a given AMQP URL; each is stopped and joined afterwards."""
-    running: list[tuple[threading.Event, threading.Thread, list[BaseException]]] = []
+) -> Iterator[Callable[..., RunningGateway]]:
+    """Start gateways for a given AMQP URL (and store: a migrated SQLite file unless
+    told); each is stopped and joined afterwards, or earlier by its `stop`."""
+    running: list[Callable[[], None]] = []
+    default_store = f"sqlite:///{tmp_path / 'aftersale.db'}"
+    upgrade(default_store)
 
-    def _start(amqp_url: str) -> RunningGateway:
-        settings = _settings(amqp_url, tmp_path, shop_secrets_file)
+    def _start(amqp_url: str, database_url: str = default_store) -> RunningGateway:
+        settings = _settings(amqp_url, database_url, shop_secrets_file)
         app = build_app(settings)
         sock = socket.create_server(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -83,24 +88,27 @@ def start_gateway(
             except BaseException as exc:  # surfaced at teardown
                 errors.append(exc)
 
+        def _stop() -> None:
+            stop.set()
+            thread.join(timeout=30)
+            assert not thread.is_alive(), "the gateway did not stop"
+            assert not errors, errors
+
         thread = threading.Thread(target=_run, name="gateway", daemon=True)
         thread.start()
-        running.append((stop, thread, errors))
+        running.append(_stop)
         url = f"http://127.0.0.1:{port}"
         wait_until(lambda: errors or _answers(url), what="the gateway to answer")
         assert not errors, errors
-        return RunningGateway(url, settings, app)
+        return RunningGateway(url, settings, app, _stop)
 
     yield _start
-    for stop, thread, errors in running:
-        stop.set()
-        thread.join(timeout=30)
-        assert not thread.is_alive(), "the gateway did not stop"
-        assert not errors, errors
+    for stop in running:
+        stop()
 
 
 @pytest.fixture
-def gateway(amqp_url: str, start_gateway: Callable[[str], RunningGateway]) -> RunningGateway:
+def gateway(amqp_url: str, start_gateway: Callable[..., RunningGateway]) -> RunningGateway:
     """A gateway whose broker has the topology declared (as a running ingest would)."""
     declare_topology(amqp_url)
     return start_gateway(amqp_url)

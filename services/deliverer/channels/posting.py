@@ -2,10 +2,19 @@
 
 Shared by the SMS, webhook and staff-alert channels. Redirects are not
 followed (urllib would turn a POST into a GET); only http(s) URLs are allowed.
+
+Signed posts follow the Standard Webhooks specification
+(https://www.standardwebhooks.com/): ``webhook-id`` (the notification's
+idempotency key, the same on every retry), ``webhook-timestamp`` (Unix
+seconds when sent) and ``webhook-signature: v1,<base64 HMAC-SHA256 of
+"{id}.{timestamp}.{body}">``. The key is the shop's secret: written
+``whsec_<base64>`` it is the decoded bytes, as the specification says; any
+other secret is used as its UTF-8 bytes.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import http.client
@@ -17,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from services.deliverer.channels.base import PermanentFailure, TemporaryFailure
+from services.runtime.shop_secrets import WHSEC_PREFIX, ShopSecretsError, signing_key
 
 #: Seconds to wait for the far end to connect and answer.
 DEFAULT_TIMEOUT = 10.0
@@ -25,7 +35,15 @@ _RETRYABLE = {408, 425, 429}
 #: How much of an error response to keep in the reason.
 _SNIPPET = 200
 
+#: The signature of the body alone, from before Standard Webhooks. Deprecated:
+#: a captured call verifies for ever; check the ``webhook-*`` headers instead.
 SIGNATURE_HEADER = "X-Aftersale-Signature"
+#: The Standard Webhooks headers.
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+STANDARD_SIGNATURE_HEADER = "webhook-signature"
+#: How a secret written the Standard Webhooks way begins; base64 follows.
+SECRET_PREFIX = WHSEC_PREFIX
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -45,6 +63,35 @@ def signature(secret: str, body: bytes) -> str:
     """The value of ``X-Aftersale-Signature``: ``sha256=`` and the HMAC of the body."""
     digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
     return f"sha256={digest}"
+
+
+def signing_keys(secrets: Mapping[str, str]) -> dict[str, bytes]:
+    """Each shop's HMAC key; a bad secret fails here, when the deliverer starts."""
+    keys: dict[str, bytes] = {}
+    for shop_id, secret in secrets.items():
+        try:
+            keys[shop_id] = signing_key(secret)
+        except ShopSecretsError as exc:
+            raise ShopSecretsError(f"AFTERSALE_SHOP_SECRETS: {shop_id}: {exc}") from None
+    return keys
+
+
+def standard_signature(key: bytes, message_id: str, timestamp: int, body: bytes) -> str:
+    """The value of ``webhook-signature``: ``v1,`` and the base64 HMAC of id, time and body."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+def signed_headers(
+    secret: str, key: bytes, message_id: str, timestamp: int, body: bytes
+) -> dict[str, str]:
+    """The Standard Webhooks headers for ``body`` sent at ``timestamp``, and the old one."""
+    return {
+        ID_HEADER: message_id,
+        TIMESTAMP_HEADER: str(timestamp),
+        STANDARD_SIGNATURE_HEADER: standard_signature(key, message_id, timestamp, body),
+        SIGNATURE_HEADER: signature(secret, body),
+    }
 
 
 def describe_url(url: str) -> str:

@@ -1,8 +1,10 @@
 """The shop's own endpoint: a signed JSON POST per customer notification.
 
-The body carries the notification's identity and its rendered text; the shop
-verifies ``X-Aftersale-Signature: sha256=<hex>``, an HMAC-SHA256 of the exact
-body bytes with the shop's secret, and may drop repeats by ``idempotency_key``.
+The body carries the notification's identity and its rendered text. It is
+signed per Standard Webhooks (see :mod:`~services.deliverer.channels.posting`):
+the shop verifies ``webhook-signature`` over ``webhook-id``,
+``webhook-timestamp`` and the exact body bytes, refuses old timestamps, and
+drops repeats by ``webhook-id`` (the ``idempotency_key``, also in the body).
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from typing import Any
 from services.deliverer.channels.base import PermanentFailure
 from services.deliverer.channels.posting import (
     DEFAULT_TIMEOUT,
-    SIGNATURE_HEADER,
     json_bytes,
     post_json,
-    signature,
+    signed_headers,
+    signing_keys,
 )
+from services.runtime.clock import Clock, utcnow
 from services.runtime.store.models import Notification
 
 
@@ -46,11 +49,22 @@ def identity_headers(notification: Notification) -> dict[str, str]:
 
 
 class WebhookChannel:
-    """POSTs to the URL in ``recipient``, signed with the shop's secret (required)."""
+    """POSTs to the URL in ``recipient``, signed with the shop's secret (required).
 
-    def __init__(self, shop_secrets: Mapping[str, str], *, timeout: float = DEFAULT_TIMEOUT):
+    Raises ShopSecretsError at construction when a secret cannot be a key.
+    """
+
+    def __init__(
+        self,
+        shop_secrets: Mapping[str, str],
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        clock: Clock = utcnow,
+    ):
         self._secrets = shop_secrets
+        self._keys = signing_keys(shop_secrets)
         self._timeout = timeout
+        self._clock = clock
 
     def send(self, notification: Notification) -> None:
         secret = self._secrets.get(notification.shop_id)
@@ -62,5 +76,13 @@ class WebhookChannel:
             )
         body = json_bytes(webhook_body(notification))
         headers = identity_headers(notification)
-        headers[SIGNATURE_HEADER] = signature(secret, body)
+        headers.update(
+            signed_headers(
+                secret,
+                self._keys[notification.shop_id],
+                notification.idempotency_key,
+                int(self._clock().timestamp()),
+                body,
+            )
+        )
         post_json(notification.recipient, body, headers, timeout=self._timeout)

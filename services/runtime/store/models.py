@@ -301,3 +301,18 @@ class Feedback(Base):
     channel: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class GatewayReplay(Base):
+    """A signed gateway request already admitted, kept while its timestamp is
+    inside the window: every gateway on this store refuses it a second time."""
+
+    __tablename__ = "gateway_replays"
+    __table_args__ = (UniqueConstraint("shop_id", "signature_digest"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    shop_id: Mapped[str] = mapped_column(String(128))
+    #: SHA-256 (hex) of the request's signature header, lower case.
+    signature_digest: Mapped[str] = mapped_column(String(64))
+    #: When the request's timestamp leaves the window; the row may go after it.
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
