@@ -28,7 +28,7 @@ import pika
 import pika.exceptions
 from _support import Management, throwaway_store, throwaway_vhost
 
-from services.ingest.routing import SUBSCRIPTIONS, worker_queue_names
+from services.runtime.routing import SUBSCRIPTIONS, worker_queue_names
 
 REPO = Path(__file__).resolve().parent.parent
 SINK = Path(__file__).resolve().with_name("_smtp_sink.py")

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from services.checkins import decide
 from services.checkins.facts import checkin_facts, csat_links
 from services.runtime.actor_kit import (
-    handle_recorded_event,
     live_timer,
     outbox_for,
     register_worker,
@@ -23,10 +22,6 @@ from services.runtime.world import load_world
 QUEUE = "aftersale.checkins"
 WORKER = "checkins"
 log = structlog.get_logger("aftersale.checkins")
-
-
-def handle_event(context: WorkerContext, shop_id: str, event_id: str) -> None:
-    handle_recorded_event(context, WORKER, shop_id, event_id, decide.on_event)
 
 
 def handle_timer(context: WorkerContext, timer_id: int, version: int) -> None:
@@ -67,6 +62,6 @@ def register(broker: dramatiq.Broker, context: WorkerContext) -> None:
         context,
         name=WORKER,
         queue=QUEUE,
-        on_event=handle_event,
+        reaction=lambda _context: decide.on_event,
         on_timer=handle_timer,
     )

@@ -106,7 +106,7 @@ def topology_definitions() -> None:
     """Print the topology as RabbitMQ definitions JSON (deploy/rabbitmq/definitions.json)."""
     import json
 
-    from services.ingest.routing import SUBSCRIPTIONS, worker_queue_names
+    from services.runtime.routing import SUBSCRIPTIONS, worker_queue_names
     from services.runtime.topology import definitions
 
     document = definitions(worker_queue_names=worker_queue_names(SUBSCRIPTIONS))

@@ -13,7 +13,7 @@ import structlog
 import events as ev
 from events import EnvelopeBase
 from services.feedback import decide
-from services.runtime.actor_kit import handle_recorded_event, register_worker
+from services.runtime.actor_kit import Reaction, register_worker
 from services.runtime.effects import Effect
 from services.runtime.outbox import masked_customer
 from services.runtime.policies import Policies
@@ -34,24 +34,26 @@ def discount_code(secret: str, shop_id: str, customer_id: str, order_id: str | N
     return "SORRY-" + base64.b32encode(mac).decode()[:10]
 
 
-def handle_event(context: WorkerContext, shop_id: str, event_id: str) -> None:
+def reaction(context: WorkerContext) -> Reaction:
+    """The feedback reaction, with the key its discount codes are made with."""
     secret = context.extras["secret_key"]
 
     def react(event: EnvelopeBase, world: World, now: datetime, policies: Policies) -> list[Effect]:
         if not isinstance(event, ev.FeedbackReceived):
             return []
         data = event.data
+        code = discount_code(secret, event.shop_id, data.customer_id, data.order_id)
         return decide.on_feedback(
-            event_id,
+            event.event_id,
             data,
             world,
             now,
             policies,
-            discount_code=discount_code(secret, shop_id, data.customer_id, data.order_id),
+            discount_code=code,
             customer_label=masked_customer(world.customer),
         )
 
-    handle_recorded_event(context, WORKER, shop_id, event_id, react)
+    return react
 
 
 def register(broker: dramatiq.Broker, context: WorkerContext) -> None:
@@ -61,5 +63,5 @@ def register(broker: dramatiq.Broker, context: WorkerContext) -> None:
         context,
         name=WORKER,
         queue=QUEUE,
-        on_event=handle_event,
+        reaction=reaction,
     )

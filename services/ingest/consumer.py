@@ -29,11 +29,12 @@ from services.ingest.batch import (
 )
 from services.ingest.delivery import Delivery
 from services.ingest.outbound import BatchPublisher, UnroutableDispatch
-from services.ingest.routing import SUBSCRIPTIONS, Subscriptions, worker_queue_names
 from services.runtime import topology
 from services.runtime.amqp import serve_with_reconnects
 from services.runtime.clock import Clock, utcnow
+from services.runtime.errors import describe_failure
 from services.runtime.policies import PolicyBook
+from services.runtime.routing import SUBSCRIPTIONS, Subscriptions, worker_queue_names
 from services.runtime.store.event_log import mark_dispatched
 
 log = structlog.get_logger("aftersale.ingest")
@@ -149,7 +150,7 @@ class IngestService:
         except STORE_UNAVAILABLE:
             raise
         except Exception as exc:
-            log.error("batch failed; recording message by message", error=repr(exc)[:300])
+            log.error("batch failed; recording message by message", error=describe_failure(exc))
         outcome = BatchOutcome()
         for delivery in batch:
             try:
@@ -157,7 +158,7 @@ class IngestService:
             except STORE_UNAVAILABLE:
                 raise
             except Exception as exc:
-                reason = f"could not be recorded: {type(exc).__name__}: {exc}"[:1000]
+                reason = f"could not be recorded: {describe_failure(exc)}"
                 outcome.dead_letters.append(DeadLetter(delivery, "unprocessable", reason))
         return outcome
 

@@ -26,7 +26,7 @@ from services.ingest.delivery import (
     ERROR_CODE,
     FIRST_SEEN,
 )
-from services.ingest.routing import ActorRef, Subscriptions
+from services.runtime.routing import ActorRef, Subscriptions
 from services.runtime.topology import DEAD_LETTER_QUEUE, retry_queue
 from services.runtime.workers import DISPATCH_NAMESPACE, actor_message
 
@@ -38,6 +38,28 @@ class UnroutableDispatch(RuntimeError):
 def dispatch_message(dispatch: Dispatch, ref: ActorRef, now: datetime) -> dramatiq.Message[Any]:
     args = (dispatch.shop_id, dispatch.event_id, dispatch.type)
     return actor_message(ref, args, DISPATCH_NAMESPACE, int(now.timestamp() * 1000))
+
+
+def dispatch_messages(
+    dispatches: Sequence[Dispatch], subscriptions: Subscriptions, now: datetime
+) -> list[tuple[ActorRef, dramatiq.Message[Any]]]:
+    """The messages that hand `dispatches` to their actors: one per batch actor
+    with every event for it (in log order), one per event for any other actor."""
+    batches: dict[ActorRef, list[list[str]]] = {}
+    messages: list[tuple[ActorRef, dramatiq.Message[Any]]] = []
+    for dispatch in dispatches:
+        for ref in subscriptions.get(dispatch.type, ()):
+            if ref.batch:
+                batches.setdefault(ref, []).append(
+                    [dispatch.shop_id, dispatch.event_id, dispatch.type]
+                )
+            else:
+                messages.append((ref, dispatch_message(dispatch, ref, now)))
+    stamp = int(now.timestamp() * 1000)
+    for ref, items in batches.items():
+        # The id is derived from the events, so a resend after a crash has the same.
+        messages.append((ref, actor_message(ref, (items,), DISPATCH_NAMESPACE, stamp)))
+    return messages
 
 
 class BatchPublisher:
@@ -65,17 +87,15 @@ class BatchPublisher:
         """
         self._returned.clear()
         channel, published = self._fast_channel(), 0
-        for dispatch in outcome.dispatches:
-            for ref in subscriptions.get(dispatch.type, ()):
-                message = dispatch_message(dispatch, ref, now)
-                channel.basic_publish(
-                    exchange="",
-                    routing_key=ref.queue,
-                    body=message.encode(),
-                    properties=pika.BasicProperties(delivery_mode=2),
-                    mandatory=True,
-                )
-                published += 1
+        for ref, message in dispatch_messages(outcome.dispatches, subscriptions, now):
+            channel.basic_publish(
+                exchange="",
+                routing_key=ref.queue,
+                body=message.encode(),
+                properties=pika.BasicProperties(delivery_mode=2),
+                mandatory=True,
+            )
+            published += 1
         stamp = now.isoformat()
         for dead in outcome.dead_letters:
             channel.basic_publish(

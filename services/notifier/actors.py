@@ -7,7 +7,6 @@ import structlog
 
 from services.notifier import decide
 from services.runtime.actor_kit import (
-    handle_recorded_event,
     live_timer,
     outbox_for,
     register_worker,
@@ -19,10 +18,6 @@ from services.runtime.world import load_world
 QUEUE = "aftersale.notifier"
 WORKER = "notifier"
 log = structlog.get_logger("aftersale.notifier")
-
-
-def handle_event(context: WorkerContext, shop_id: str, event_id: str) -> None:
-    handle_recorded_event(context, WORKER, shop_id, event_id, decide.on_event)
 
 
 def handle_timer(context: WorkerContext, timer_id: int, version: int) -> None:
@@ -53,6 +48,6 @@ def register(broker: dramatiq.Broker, context: WorkerContext) -> None:
         context,
         name=WORKER,
         queue=QUEUE,
-        on_event=handle_event,
+        reaction=lambda _context: decide.on_event,
         on_timer=handle_timer,
     )

@@ -22,9 +22,9 @@ from typing import Any, Literal
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
-from services.ingest.routing import SUBSCRIPTIONS, worker_queue_names
 from services.operator.dlq_messages import DeadLetter, replay_of
 from services.runtime.amqp import connect
+from services.runtime.routing import SUBSCRIPTIONS, worker_queue_names
 from services.runtime.topology import DEAD_LETTER_QUEUE
 
 Which = Literal["all", "events", "workers"]

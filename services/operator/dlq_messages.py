@@ -137,7 +137,14 @@ class DeadLetter:
     def _worker_summary(self) -> dict[str, Any]:
         message = self.parsed() or {}
         args = message.get("args") or []
-        event = args if len(args) == 3 and all(isinstance(a, str) for a in args) else [None] * 3
+        event: list[Any] = [None] * 3
+        if len(args) == 3 and all(isinstance(a, str) for a in args):
+            event = list(args)
+        elif len(args) == 1 and isinstance(args[0], list) and args[0]:  # a batch of events
+            first = args[0][0]
+            if isinstance(first, list) and len(first) == 3:
+                more = len(args[0]) - 1
+                event = [first[0], first[1], first[2] + (f" (+{more} more)" if more else "")]
         options = message.get("options") or {}
         actor = message.get("actor_name") or "?"
         last = _last_line(options.get("traceback"))

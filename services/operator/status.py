@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from services.ingest.routing import SUBSCRIPTIONS, worker_queue_names
 from services.runtime import topology
 from services.runtime.amqp import BrokerUnreachable
 from services.runtime.clock import utcnow
 from services.runtime.queues import add_management_figures, read_queues, system_queues
+from services.runtime.routing import SUBSCRIPTIONS, worker_queue_names
 from services.runtime.settings import Settings
 from services.runtime.store import reports
 from services.runtime.store.engine import build_engine, read_session_factory

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
 
 import dramatiq
 import structlog
@@ -12,20 +11,27 @@ from sqlalchemy.orm import Session
 
 from events import EnvelopeBase
 from services.runtime.effects import Effect
-from services.runtime.eventlog_reader import load_event
+from services.runtime.errors import describe_failure
+from services.runtime.event_batch import Dispatched, Handled, handle_batch
 from services.runtime.outbox import OutboxContext, apply_effects
 from services.runtime.policies import Policies
-from services.runtime.receipts import already_handled, mark_handled
 from services.runtime.rendering import Renderer
+from services.runtime.routing import event_types_of
 from services.runtime.settings import secret_key
-from services.runtime.store.models import Timer
+from services.runtime.store.models import EventRecord, Timer
+from services.runtime.store.notifications import NewNotifications
 from services.runtime.views import World
-from services.runtime.workers import WorkerContext, make_actor
-from services.runtime.world import load_world
+from services.runtime.worker_failures import OUTAGES
+from services.runtime.workers import (
+    DISPATCH_NAMESPACE,
+    ActorRef,
+    WorkerContext,
+    actor_message,
+    make_actor,
+)
 
 #: A worker's reaction to a recorded event: pure, (event, world, now, policies) → effects.
 Reaction = Callable[[EnvelopeBase, World, datetime, Policies], list[Effect]]
-EventHandler = Callable[[WorkerContext, str, str], None]
 TimerHandler = Callable[[WorkerContext, int, int], None]
 
 
@@ -41,32 +47,46 @@ def outbox_for(context: WorkerContext, shop_id: str, now: datetime) -> OutboxCon
     )
 
 
-def handle_recorded_event(
-    context: WorkerContext, worker: str, shop_id: str, event_id: str, react: Reaction
-) -> None:
-    """Load the event and its world, react, commit the effects with the worker's
-    receipt: one transaction, and a redelivered dispatch finds the receipt."""
+def handle_recorded_events(
+    context: WorkerContext, worker: str, dispatched: Sequence[Dispatched], react: Reaction
+) -> Handled:
+    """React to recorded events in one transaction, with the worker's receipts.
+
+    A redelivered batch finds its receipts and does nothing (see `event_batch`).
+    """
     log = structlog.get_logger(f"aftersale.{worker}")
-    with structlog.contextvars.bound_contextvars(event_id=event_id, shop_id=shop_id):
-        with context.sessions.begin() as session:
-            if already_handled(session, worker, shop_id, event_id):
-                log.info("already handled")
-                return
-            record, event = load_event(session, shop_id, event_id)
-            data: Any = getattr(event, "data", None)
-            world = load_world(
-                session,
-                shop_id,
-                order_id=record.order_id,
-                ticket_id=record.ticket_id,
-                return_id=getattr(data, "return_id", None),
-                customer_id=getattr(data, "customer_id", None),
-            )
-            now = context.clock()
-            effects = react(event, world, now, context.policies.for_shop(shop_id))
-            apply_effects(session, effects, world.customer, outbox_for(context, shop_id, now))
-            mark_handled(session, worker, shop_id, event_id, now)
-        log.info("event handled", type=event.type, effects=len(effects))
+    now = context.clock()
+    contexts: dict[str, OutboxContext] = {}
+
+    def step(
+        session: Session,
+        record: EventRecord,
+        event: EnvelopeBase,
+        world: World,
+        written: NewNotifications,
+    ) -> int:
+        shop_id = record.shop_id
+        effects = react(event, world, now, context.policies.for_shop(shop_id))
+        outbox = contexts.get(shop_id) or contexts.setdefault(
+            shop_id, outbox_for(context, shop_id, now)
+        )
+        apply_effects(session, effects, world.customer, outbox, written)
+        log.debug("event handled", event_id=record.event_id, shop_id=shop_id,
+                  type=record.type, effects=len(effects))  # fmt: skip
+        return len(effects)
+
+    with context.sessions.begin() as session:
+        result = handle_batch(
+            session,
+            worker=worker,
+            dispatched=dispatched,
+            event_types=event_types_of(worker),
+            now=now,
+            react=step,
+        )
+    log.info("events handled", handled=result.handled, skipped=result.skipped,
+             effects=result.effects)  # fmt: skip
+    return result
 
 
 def live_timer(session: Session, timer_id: int, version: int) -> Timer | None:
@@ -86,18 +106,33 @@ def register_worker(
     *,
     name: str,
     queue: str,
-    on_event: EventHandler | None = None,
+    reaction: Callable[[WorkerContext], Reaction] | None = None,
     on_timer: TimerHandler | None = None,
 ) -> None:
-    """Actors `<name>.on_event(shop_id, event_id, type)` and `<name>.on_timer(id, version)`."""
+    """Actors `<name>.on_events([[shop_id, event_id, type], …])` (a batch from the
+    ingest), `<name>.on_event(shop_id, event_id, type)` (one event: a batch split
+    up, an older dispatch) and `<name>.on_timer(id, version)`."""
     context.extras.setdefault("renderer", Renderer(context.settings.templates_dir))
     context.extras.setdefault("secret_key", secret_key(context.settings))
-    if on_event is not None:
-        handle_event = on_event
+    if reaction is not None:
+        react = reaction(context)
+
+        def events_actor(batch: list[list[str]]) -> None:
+            dispatched = [Dispatched(*item) for item in batch]
+            try:
+                handle_recorded_events(context, name, dispatched, react)
+            except OUTAGES:
+                raise
+            except Exception as exc:
+                if len(dispatched) == 1:
+                    raise
+                split_batch(broker, name, queue, dispatched, exc, context.clock())
 
         def event_actor(shop_id: str, event_id: str, event_type: str) -> None:
-            handle_event(context, shop_id, event_id)
+            handle_recorded_events(context, name, [Dispatched(shop_id, event_id, event_type)],
+                                   react)  # fmt: skip
 
+        make_actor(broker, events_actor, actor_name=f"{name}.on_events", queue_name=queue)
         make_actor(broker, event_actor, actor_name=f"{name}.on_event", queue_name=queue)
     if on_timer is not None:
         handle_timer = on_timer
@@ -106,3 +141,26 @@ def register_worker(
             handle_timer(context, timer_id, version)
 
         make_actor(broker, timer_actor, actor_name=f"{name}.on_timer", queue_name=queue)
+
+
+def split_batch(
+    broker: dramatiq.Broker,
+    worker: str,
+    queue: str,
+    dispatched: Sequence[Dispatched],
+    error: Exception,
+    now: datetime,
+) -> None:
+    """A batch failed for a reason retrying may not cure: send each event on as
+    a message of its own (confirmed), so one bad event holds up no other and
+    ends alone in the dead letters. A crash before the ack redelivers the
+    batch; the single messages then find their receipts."""
+    structlog.get_logger(f"aftersale.{worker}").warning(
+        "batch failed; handling its events one by one",
+        events=len(dispatched),
+        error=describe_failure(error),
+    )
+    ref = ActorRef(queue, f"{worker}.on_event")
+    for item in dispatched:
+        args = (item.shop_id, item.event_id, item.type)
+        broker.enqueue(actor_message(ref, args, DISPATCH_NAMESPACE, int(now.timestamp() * 1000)))

@@ -29,8 +29,9 @@ from services.runtime.effects import (
 from services.runtime.logging import mask_email, mask_phone
 from services.runtime.policies import Policies
 from services.runtime.rendering import TRANSACTIONAL_KINDS, Renderer
-from services.runtime.store import notifications, state, timers
+from services.runtime.store import state, timers
 from services.runtime.store.models import Ticket
+from services.runtime.store.notifications import NewNotifications
 from services.runtime.views import CustomerView
 
 #: How long an unsubscribe link keeps working.
@@ -94,7 +95,10 @@ def _shop(policies: Policies) -> dict[str, str]:
 
 
 def _notify_customer(
-    session: Session, effect: NotifyCustomer, customer: CustomerView | None, ctx: OutboxContext
+    written: NewNotifications,
+    effect: NotifyCustomer,
+    customer: CustomerView | None,
+    ctx: OutboxContext,
 ) -> None:
     route = (
         customer_channel(customer, ctx.policies, ctx.sms_available)
@@ -112,8 +116,7 @@ def _notify_customer(
     }
     if customer is None or route is None:
         who = customer.customer_id if customer is not None else "unknown"
-        notifications.add_once(
-            session,
+        written.add(
             idempotency_key=idempotency_key(ctx.shop_id, effect.source, effect.kind, who),
             channel="none",
             recipient=who,
@@ -132,8 +135,7 @@ def _notify_customer(
     if reason is None and customer.opted_out and not transactional:
         reason = "the customer opted out of non-transactional messages"
     if reason is not None:
-        notifications.add_once(
-            session,
+        written.add(
             idempotency_key=key,
             channel=channel,
             recipient=recipient,
@@ -170,8 +172,7 @@ def _notify_customer(
     }
     if channel == "webhook":
         content["data"] = effect.context
-    notifications.add_once(
-        session,
+    written.add(
         idempotency_key=key,
         channel=channel,
         recipient=recipient,
@@ -181,7 +182,7 @@ def _notify_customer(
     )
 
 
-def _alert_staff(session: Session, effect: AlertStaff, ctx: OutboxContext) -> None:
+def _alert_staff(written: NewNotifications, effect: AlertStaff, ctx: OutboxContext) -> None:
     escalation = ctx.policies.escalation
     targets = escalation.level2 if effect.level >= 2 else escalation.level1
     locale = ctx.policies.staff.locale
@@ -218,8 +219,7 @@ def _alert_staff(session: Session, effect: AlertStaff, ctx: OutboxContext) -> No
                     **effect.context,
                 }
             }
-        notifications.add_once(
-            session,
+        written.add(
             idempotency_key=idempotency_key(ctx.shop_id, effect.source, effect.kind, recipient),
             shop_id=ctx.shop_id,
             kind=effect.kind,
@@ -262,13 +262,21 @@ def apply_effects(
     effects: Iterable[Effect],
     customer: CustomerView | None,
     ctx: OutboxContext,
+    written: NewNotifications | None = None,
 ) -> None:
+    """Carry out `effects` in the session's transaction.
+
+    Messages go to `written` when given (the caller writes a whole batch's at
+    once, after the last event), else they are written before returning.
+    """
+    own = written is None
+    outbox = NewNotifications() if written is None else written
     for effect in effects:
         match effect:
             case NotifyCustomer():
-                _notify_customer(session, effect, customer, ctx)
+                _notify_customer(outbox, effect, customer, ctx)
             case AlertStaff():
-                _alert_staff(session, effect, ctx)
+                _alert_staff(outbox, effect, ctx)
             case ScheduleTimer():
                 timers.schedule(
                     session,
@@ -311,3 +319,5 @@ def apply_effects(
                 ticket = state.ticket(session, ctx.shop_id, effect.ticket_id)
                 if ticket is not None:
                     ticket.escalation_level = max(ticket.escalation_level, effect.level)
+    if own:
+        outbox.write(session)

@@ -38,6 +38,9 @@ log = structlog.get_logger("aftersale.worker")
 #: in the actor itself; a store outage is waited out for ever).
 MAX_RETRIES = 12
 
+#: The store is away or the ingest's commit is not visible yet: wait it out.
+OUTAGES = (OperationalError, InterfaceError, EventMissing)
+
 #: Failures that retrying cannot cure: the same input fails the same way.
 PERMANENT = (RenderError, ContractViolation, ValidationError)
 
@@ -54,7 +57,7 @@ def retry_when(retries: int, exception: BaseException) -> bool:
     visible yet) for ever, other errors `MAX_RETRIES` times, permanent ones never."""
     if isinstance(exception, PERMANENT):
         return False
-    if isinstance(exception, OperationalError | InterfaceError | EventMissing):
+    if isinstance(exception, OUTAGES):
         return True
     return retries < MAX_RETRIES
 

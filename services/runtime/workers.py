@@ -30,10 +30,15 @@ MAX_BACKOFF_MS = 5 * 60_000
 
 @dataclass(frozen=True)
 class ActorRef:
-    """An actor named by its queue and name only: senders never import workers."""
+    """An actor named by its queue and name only: senders never import workers.
+
+    A `batch` actor takes the events of one ingest batch in one message,
+    `([[shop_id, event_id, type], …],)`; any other takes `(shop_id, event_id, type)`.
+    """
 
     queue: str
     actor: str
+    batch: bool = False
 
 
 @dataclass

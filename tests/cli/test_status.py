@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pika
 
-from services.ingest.routing import SUBSCRIPTIONS, worker_queue_names
+from services.runtime.routing import SUBSCRIPTIONS, worker_queue_names
 from services.runtime.store.engine import build_engine, session_factory
 from services.runtime.store.models import Customer, Notification, Ticket
 from services.runtime.topology import DEAD_LETTER_QUEUE, INGEST_QUEUE, declare

@@ -10,8 +10,8 @@ import dramatiq
 import pytest
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-from services.ingest.routing import ActorRef
 from services.publishing.publisher import EventPublisher, read_envelope
+from services.runtime.routing import ActorRef
 from tests.support import factories
 from tests.support.ingest import running_ingest
 from tests.support.polling import wait_until

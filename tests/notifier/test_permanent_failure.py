@@ -94,3 +94,31 @@ def test_a_template_that_cannot_render_is_dead_lettered_with_its_reason_then_rep
             assert len(replay_dead_letters(amqp_url, dead["id"], "workers").replayed) == 1
             wait_until(lambda: inbox.of_kind("order_confirmation"), timeout=20, what="email")
             assert queue_depth(amqp_url, XQ) == 0
+
+
+def test_one_bad_event_in_a_batch_holds_up_no_other(
+    amqp_url: str, sqlite_url: str, tmp_path: Path
+) -> None:
+    templates = tmp_path / "templates"
+    broken = templates / "shop-bad" / SUBJECT
+    broken.parent.mkdir(parents=True)
+    broken.write_text("{{ no_such_field }}", encoding="utf-8")
+    good = [factories.order_placed(f"ord-good-{n}") for n in range(8)]
+    bad = factories.order_placed("ord-bad", shop_id="shop-bad")
+    with smtp_sink() as (inbox, port):
+        settings = Settings(
+            amqp_url=amqp_url,
+            database_url=sqlite_url,
+            secret_key="t",
+            smtp_url=f"smtp://127.0.0.1:{port}",
+            templates_dir=templates,
+        )
+        with running_system(settings, parse_policies("")):
+            with EventPublisher(amqp_url) as publisher:
+                for event in [*good[:4], bad, *good[4:]]:
+                    assert publisher.publish_event(event) == "confirmed"
+            wait_until(lambda: len(inbox.messages) == len(good), timeout=30, what="good emails")
+            wait_until(lambda: queue_depth(amqp_url, XQ) == 1, timeout=20, what="dead letter")
+            [dead] = list_dead_letters(amqp_url, "workers")
+    assert dead["event_id"] == bad["event_id"] and dead["error_code"] == "permanent_failure"
+    assert sorted(m["X-Aftersale-Kind"] for m in inbox.messages) == ["order_confirmation"] * 8

@@ -13,8 +13,8 @@ from typing import Any
 
 import pika
 
-from services.ingest.routing import SUBSCRIPTIONS, worker_queue_names
 from services.runtime.policies import parse_policies
+from services.runtime.routing import SUBSCRIPTIONS, worker_queue_names
 from services.runtime.topology import DEAD_LETTER_QUEUE, EVENTS_EXCHANGE, INGEST_QUEUE, declare
 from tests.support import factories
 from tests.support.ingest import get_all, queue_depth, running_ingest

@@ -27,7 +27,7 @@ from services.ingest.delivery import (
     ORIGINAL_EXCHANGE,
     ORIGINAL_ROUTING_KEY,
 )
-from services.ingest.routing import SUBSCRIPTIONS, worker_queue_names
+from services.runtime.routing import SUBSCRIPTIONS, worker_queue_names
 from services.runtime.settings import Settings
 from services.runtime.store.models import (
     Customer,

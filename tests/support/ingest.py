@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.ingest.consumer import IngestService
-from services.ingest.routing import Subscriptions
 from services.runtime.policies import PolicyBook, load_policies
+from services.runtime.routing import Subscriptions
 from services.runtime.store.engine import build_engine, session_factory
 from services.runtime.store.models import EventRecord
 

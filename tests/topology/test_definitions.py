@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pika
 
-from services.ingest.routing import SUBSCRIPTIONS, worker_queue_names
 from services.runtime import topology
+from services.runtime.routing import SUBSCRIPTIONS, worker_queue_names
 from tests.support.services import Broker
 
 DEFINITIONS = Path(__file__).resolve().parents[2] / "deploy" / "rabbitmq" / "definitions.json"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +10,70 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.runtime.store.bulk import insert_new
 from services.runtime.store.models import Notification
+
+
+@dataclass
+class NewNotifications:
+    """Outbox rows decided in one transaction, written together at its end.
+
+    Written in the order they were decided (ids ascend with it, which the
+    deliverer keeps per recipient), once per idempotency key: a key decided
+    twice, or already in the store, is left out.
+    """
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    _keys: set[str] = field(default_factory=set)
+
+    def add(
+        self,
+        *,
+        idempotency_key: str,
+        shop_id: str,
+        kind: str,
+        channel: str,
+        recipient: str,
+        content: dict[str, Any],
+        now: datetime,
+        locale: str | None = None,
+        order_id: str | None = None,
+        ticket_id: str | None = None,
+        status: str = "pending",
+        failure_reason: str | None = None,
+        customer_id: str | None = None,
+    ) -> None:
+        if idempotency_key in self._keys:
+            return
+        self._keys.add(idempotency_key)
+        self.rows.append(
+            {
+                "idempotency_key": idempotency_key,
+                "shop_id": shop_id,
+                "kind": kind,
+                "channel": channel,
+                "recipient": recipient,
+                "content": content,
+                "created_at": now,
+                "next_attempt_at": now if status == "pending" else None,
+                "locale": locale,
+                "order_id": order_id,
+                "ticket_id": ticket_id,
+                "status": status,
+                "attempts": 0,
+                "failure_reason": failure_reason,
+                "customer_id": customer_id,
+            }
+        )
+
+    def write(self, session: Session) -> int:
+        """Insert what was decided; how many rows were new."""
+        table = Notification.__table__
+        written = insert_new(session, table, self.rows, ("idempotency_key",),  # type: ignore[arg-type]
+                             returning=("id",))  # fmt: skip
+        self.rows.clear()
+        self._keys.clear()
+        return len(written)
 
 
 def add_once(
