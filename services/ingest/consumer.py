@@ -18,6 +18,7 @@ from typing import Any
 import pika.exceptions
 import structlog
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.ingest.batch import (
@@ -36,6 +37,7 @@ from services.runtime.errors import describe_failure
 from services.runtime.policies import PolicyBook
 from services.runtime.routing import SUBSCRIPTIONS, Subscriptions, worker_queue_names
 from services.runtime.store.event_log import mark_dispatched
+from services.runtime.store.statistics import StatisticsKeeper
 
 log = structlog.get_logger("aftersale.ingest")
 
@@ -72,6 +74,7 @@ class IngestService:
     #: Set while consuming: the topology is declared and events are taken.
     ready: threading.Event = field(default_factory=threading.Event)
     _outage_streak: int = field(default=0, init=False)
+    _statistics: StatisticsKeeper | None = field(default=None, init=False)
 
     def run(self, stop: threading.Event, *, fail_fast: bool = True) -> None:
         """Consume until `stop` is set; reconnect with back-off after losses.
@@ -82,6 +85,10 @@ class IngestService:
 
         def _lost() -> None:
             self.stats.reconnects += 1
+
+        bind = self.sessions.kw.get("bind")
+        if isinstance(bind, Engine):
+            self._statistics = StatisticsKeeper(bind)
 
         serve_with_reconnects(
             self.amqp_url,
@@ -207,5 +214,7 @@ class IngestService:
                 dead_lettered=len(outcome.dead_letters),
                 retried=len(outcome.retries),
             )
+        if self._statistics is not None:
+            self._statistics.recorded(outcome.recorded)
         if self.on_batch is not None:
             self.on_batch(outcome)

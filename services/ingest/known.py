@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
 import events as ev
+from services.runtime.store.keys import shop_keys_in
 from services.runtime.store.models import (
     Customer,
     EventRecord,
@@ -97,7 +98,7 @@ class Known:
         for chunk in _chunks(wanted["feedback"]):
             rows = self.session.execute(
                 select(Feedback.shop_id, Feedback.feedback_id).where(
-                    tuple_(Feedback.shop_id, Feedback.feedback_id).in_(chunk)
+                    shop_keys_in(Feedback.shop_id, Feedback.feedback_id, chunk)
                 )
             )
             self.feedback.update((shop, fid) for shop, fid in rows)
@@ -105,7 +106,7 @@ class Known:
     def _fetch(self, model: type[Row], id_column: Any, keys: set[Key], *options: Any) -> list[Row]:
         found: list[Row] = []
         for chunk in _chunks(keys):
-            query = select(model).where(tuple_(model.shop_id, id_column).in_(chunk))
+            query = select(model).where(shop_keys_in(model.shop_id, id_column, chunk))
             found += self.session.scalars(query.options(*options)).unique()
         return found
 

@@ -23,12 +23,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import and_, exists, or_, select, tuple_
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from events import EnvelopeBase, parse_event
 from services.runtime.eventlog_reader import EventMissing
 from services.runtime.receipts import EventKey, claim
+from services.runtime.store.keys import shop_keys_in
 from services.runtime.store.models import EventRecord, HandledEvent
 from services.runtime.store.notifications import NewNotifications
 from services.runtime.world import Subject, WorldLoader
@@ -126,7 +127,7 @@ def _records(session: Session, keys: Sequence[EventKey]) -> dict[EventKey, Event
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
         query = select(EventRecord).where(
-            tuple_(EventRecord.shop_id, EventRecord.event_id).in_(chunk)
+            shop_keys_in(EventRecord.shop_id, EventRecord.event_id, chunk)
         )
         found.update({(r.shop_id, r.event_id): r for r in session.scalars(query)})
     return found
@@ -148,27 +149,33 @@ def _earlier_unhandled(
     if not orders and not tickets:
         return []
     in_batch = {r.id for r in records}
-    handled = exists().where(
-        HandledEvent.worker == worker,
-        HandledEvent.shop_id == EventRecord.shop_id,
-        HandledEvent.event_id == EventRecord.event_id,
-    )
     belongs = []
     if orders:
-        belongs.append(tuple_(EventRecord.shop_id, EventRecord.order_id).in_(orders[:_CHUNK]))
+        belongs.append(shop_keys_in(EventRecord.shop_id, EventRecord.order_id, orders[:_CHUNK]))
     if tickets:
-        belongs.append(tuple_(EventRecord.shop_id, EventRecord.ticket_id).in_(tickets[:_CHUNK]))
-    query = (
-        select(EventRecord)
-        .where(
-            or_(*belongs),
-            and_(
-                EventRecord.id < max(in_batch),
-                EventRecord.received_at >= now - ORDERING_WINDOW,
-                EventRecord.type.in_(sorted(event_types)),
-            ),
-            ~handled,
-        )
-        .order_by(EventRecord.id)
+        belongs.append(shop_keys_in(EventRecord.shop_id, EventRecord.ticket_id, tickets[:_CHUNK]))
+    query = select(EventRecord.id, EventRecord.shop_id, EventRecord.event_id).where(
+        or_(*belongs),
+        EventRecord.id < max(in_batch),
+        EventRecord.received_at >= now - ORDERING_WINDOW,
+        EventRecord.type.in_(sorted(event_types)),
     )
-    return [record for record in session.scalars(query) if record.id not in in_batch]
+    candidates = [r for r in session.execute(query) if r.id not in in_batch]
+    if not candidates:
+        return []
+    # Receipts looked up by their unique key, not joined: every store plans it
+    # as index look-ups, however young its statistics.
+    handled = set(
+        session.execute(
+            select(HandledEvent.shop_id, HandledEvent.event_id).where(
+                HandledEvent.worker == worker,
+                shop_keys_in(HandledEvent.shop_id, HandledEvent.event_id,
+                             [(r.shop_id, r.event_id) for r in candidates]),
+            )
+        ).tuples()
+    )  # fmt: skip
+    unhandled = [r.id for r in candidates if (r.shop_id, r.event_id) not in handled]
+    if not unhandled:
+        return []
+    rows = session.scalars(select(EventRecord).where(EventRecord.id.in_(unhandled)))
+    return sorted(rows, key=lambda record: record.id)

@@ -6,10 +6,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from services.runtime.store import state
+from services.runtime.store.keys import shop_keys_in
 from services.runtime.store.models import Customer, Order, Return, Ticket
 from services.runtime.views import CustomerView, OrderView, ReturnView, TicketView, World
 
@@ -136,6 +137,6 @@ def _fetch(
     rows: list[Row] = []
     for start in range(0, len(wanted), _CHUNK):
         shop = model.shop_id
-        query = select(model).where(tuple_(shop, column).in_(wanted[start : start + _CHUNK]))
+        query = select(model).where(shop_keys_in(shop, column, wanted[start : start + _CHUNK]))
         rows.extend(session.scalars(query.options(*options)))
     return rows

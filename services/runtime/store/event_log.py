@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from services.runtime.store.keys import shop_keys_in
 from services.runtime.store.models import EventRecord
 
 EventKey = tuple[str, str]  # (shop_id, event_id)
@@ -19,9 +20,8 @@ def find_recorded(session: Session, keys: Iterable[EventKey]) -> dict[EventKey, 
     found: dict[EventKey, EventRecord] = {}
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
-        rows = session.scalars(
-            select(EventRecord).where(tuple_(EventRecord.shop_id, EventRecord.event_id).in_(chunk))
-        )
+        where = shop_keys_in(EventRecord.shop_id, EventRecord.event_id, chunk)
+        rows = session.scalars(select(EventRecord).where(where))
         found.update({(row.shop_id, row.event_id): row for row in rows})
     return found
 
@@ -59,7 +59,7 @@ def mark_dispatched(session: Session, keys: Sequence[EventKey], at: datetime) ->
         session.execute(
             update(EventRecord)
             .where(
-                tuple_(EventRecord.shop_id, EventRecord.event_id).in_(chunk),
+                shop_keys_in(EventRecord.shop_id, EventRecord.event_id, chunk),
                 EventRecord.dispatched_at.is_(None),
             )
             .values(dispatched_at=at)
