@@ -2,34 +2,33 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
 
-from events.fields import Email, Identifier, Locale, Phone, TimeZoneName
+from events.fields import Email, Identifier, Locale, Phone, TimeZoneName, WireModel, line
+
+#: A person's name: one line, any script.
+PersonName = Annotated[str, line()]
 
 
-class Customer(BaseModel):
+class Customer(WireModel):
     """Who the order or ticket belongs to; contact data decides the channel."""
-
-    model_config = ConfigDict(extra="ignore")
 
     customer_id: Identifier
     email: Email | None = None
     phone: Phone | None = None
-    name: str | None = None
+    name: PersonName | None = None
     locale: Locale = "pl"
     timezone: TimeZoneName = "Europe/Warsaw"
     marketing_consent: bool = False
 
 
-class CustomerUpdated(BaseModel):
+class CustomerUpdated(WireModel):
     """Only the fields present are changed; `opted_out` stops non-transactional messages."""
-
-    model_config = ConfigDict(extra="ignore")
 
     customer_id: Identifier
     email: Email | None = None
     phone: Phone | None = None
-    name: str | None = None
+    name: PersonName | None = None
     locale: Locale | None = None
     timezone: TimeZoneName | None = None
     marketing_consent: bool | None = None

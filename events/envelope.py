@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from events.customers import CustomerUpdated
 from events.feedback import FeedbackReceivedData
-from events.fields import EventId, Identifier
+from events.fields import EventId, SchemaVersion, ShopId, Timestamp
 from events.orders import (
     OrderCancelledData,
     OrderDeliveredData,
@@ -30,15 +30,18 @@ SCHEMA_VERSION = 1
 
 
 class EnvelopeBase(BaseModel):
-    """Fields common to every event; unknown extra fields are ignored (the raw body is kept)."""
+    """Fields common to every event; unknown extra fields are ignored (the raw body is kept).
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    Strict: a JSON value of the wrong kind is refused, never converted (see `WireModel`).
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
 
     event_id: EventId
     type: str
-    schema_version: Literal[1] = Field(description="Version of the wire contract; always 1")
-    occurred_at: AwareDatetime
-    shop_id: Identifier
+    schema_version: SchemaVersion
+    occurred_at: Timestamp
+    shop_id: ShopId
 
 
 class OrderPlaced(EnvelopeBase):

@@ -1,121 +1,104 @@
-"""Field types shared by the event models: money, time zones, identifiers."""
+"""Field types shared by the event models: identifiers, numbers, money, times, zones.
+
+Each type carries its own validator and its own JSON Schema (see `events.text`,
+`events.times`, `events.money`, `events.zones`), so the exported schema and the
+running check are one rule written once.
+"""
 
 from __future__ import annotations
 
-import re
-import zoneinfo
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BeforeValidator,
-    Field,
-    PlainSerializer,
-    WithJsonSchema,
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from events.money import MONEY_PATTERN, NON_NEGATIVE_MONEY_PATTERN, Money, PositiveMoney
+from events.text import (
+    Currency,
+    Email,
+    EventId,
+    Identifier,
+    Locale,
+    Phone,
+    Url,
+    line,
+    text,
 )
-
-#: A decimal string such as "1234.50"; at most four decimal places.
-MONEY_PATTERN = r"^-?\d{1,15}(\.\d{1,4})?$"
-_MONEY = re.compile(MONEY_PATTERN)
+from events.times import DeliveryEstimate, Timestamp
+from events.zones import TimeZoneName
 
 
-def _money_from_string(value: Any) -> Any:
-    # Floats lose cents; the contract demands a decimal string.
-    if isinstance(value, Decimal):
-        return value
-    if not isinstance(value, str):
-        raise ValueError('money must be a decimal string such as "1234.50", not a JSON number')
-    if not _MONEY.match(value):
-        raise ValueError(f'"{value}" is not a decimal amount such as "1234.50"')
-    try:
-        return Decimal(value)
-    except InvalidOperation as exc:  # pragma: no cover - the pattern already guards this
-        raise ValueError(f'"{value}" is not a decimal amount') from exc
+class WireModel(BaseModel):
+    """A JSON object of the contract: strict types (`true`, never `"yes"` or `1`), unknown
+    fields ignored. Strings, times and money are read by the types' own validators."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
 
 
-Money = Annotated[
-    Decimal,
-    BeforeValidator(_money_from_string),
-    PlainSerializer(lambda amount: str(amount), return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN}),
-]
-
-
-def _not_negative(amount: Decimal) -> Decimal:
-    if amount < 0:
-        raise ValueError("amount must not be negative")
-    return amount
-
-
-#: Amounts in the contract (prices, totals, refunds) are never negative.
-NON_NEGATIVE_MONEY_PATTERN = r"^\d{1,15}(\.\d{1,4})?$"
-
-PositiveMoney = Annotated[
-    Money,
-    AfterValidator(_not_negative),
-    WithJsonSchema({"type": "string", "pattern": NON_NEGATIVE_MONEY_PATTERN}),
-]
-
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. PLN")]
-
-#: Locale of the customer; notifications exist in `pl` and `en`, others fall back.
-Locale = Annotated[
-    str,
-    Field(
-        pattern=r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?$",
-        description="BCP 47 language tag; `pl` (default) and `en` are supported",
-    ),
-]
-
-
-def _known_time_zone(name: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f'"{name}" is not an IANA time zone such as "Europe/Warsaw"') from exc
-    return name
-
-
-TimeZoneName = Annotated[
-    str,
-    Field(min_length=1, max_length=64, description="IANA time zone, e.g. Europe/Warsaw"),
-    AfterValidator(_known_time_zone),
-]
-
-#: No control characters (a NUL byte cannot even be stored by PostgreSQL).
-Identifier = Annotated[
-    str,
-    Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\s]([^\x00-\x1f]*[^\x00-\x1f\s])?$"),
-]
-
-EventId = Annotated[
+#: The shop's identifier. Its rule is the lead's to change (issue 9 section 2); the
+#: schema adds the control-character guard that keeps `$` exact in every regex dialect.
+ShopId = Annotated[
     str,
     Field(
         min_length=1,
         max_length=128,
-        pattern=r"^[^\x00-\x1f]+$",
-        description="Unique per shop; 1–128 characters, no control characters",
+        pattern=r"^[^\x00-\x1f\s]([^\x00-\x1f]*[^\x00-\x1f\s])?$",
+        json_schema_extra={"not": {"pattern": "[\\x00-\\x1f]"}},
     ),
 ]
 
-Email = Annotated[
-    str,
-    Field(
-        max_length=254,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-        json_schema_extra={"format": "email"},
-    ),
+
+def whole_number(value: Any) -> Any:
+    """2.0 is the integer 2, as in JSON Schema (JSON has one kind of number)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Quantity = Annotated[int, Field(ge=1, le=1_000_000), BeforeValidator(whole_number)]
+
+Score = Annotated[
+    int, Field(ge=0, le=10, description="csat5: 1–5; nps10: 0–10"), BeforeValidator(whole_number)
 ]
 
-Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ()-]{4,24}$", description="E.164 preferred")]
 
-Quantity = Annotated[int, Field(ge=1, le=1_000_000, strict=True)]
+def _version_number(value: Any) -> Any:
+    if isinstance(value, bool):  # True == 1 in Python, not in JSON
+        raise PydanticCustomError("schema_version_type", "must be the number 1, not a boolean")
+    return whole_number(value)
 
-#: A delivery estimate: an exact time with a zone, or a whole day.
-DeliveryEstimate = AwareDatetime | date
+
+SchemaVersion = Annotated[
+    Literal[1],
+    Field(description="Version of the wire contract; always 1"),
+    BeforeValidator(_version_number),
+]
 
 Priority = Literal["low", "normal", "high", "urgent"]
 TicketChannel = Literal["email", "form", "chat", "phone", "social"]
+
+__all__ = [
+    "MONEY_PATTERN",
+    "NON_NEGATIVE_MONEY_PATTERN",
+    "Currency",
+    "DeliveryEstimate",
+    "Email",
+    "EventId",
+    "Identifier",
+    "Locale",
+    "Money",
+    "Phone",
+    "PositiveMoney",
+    "Priority",
+    "Quantity",
+    "SchemaVersion",
+    "Score",
+    "ShopId",
+    "TicketChannel",
+    "TimeZoneName",
+    "Timestamp",
+    "Url",
+    "WireModel",
+    "line",
+    "text",
+]

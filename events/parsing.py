@@ -10,12 +10,13 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from events.envelope import EVENT_MODELS, SCHEMA_VERSION, EnvelopeBase
+from events.json_text import NotJson, read_json
 
 #: Bodies larger than this are refused whole (256 KiB).
 MAX_BODY_BYTES = 256 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # not frozen: raising sets __traceback__, and so does contextlib
 class ContractViolation(Exception):
     """Why a body is not a valid event; `reason` is meant for a human."""
 
@@ -68,8 +69,16 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def parse_event(body: bytes) -> EnvelopeBase:
     """Validate one wire body against the contract.
+
+    The body must be UTF-8 JSON within I-JSON (see `events.json_text`), and the
+    envelope and its data what the exported JSON Schema allows: the models and the
+    schema are generated from the same types.
 
     Returns:
         The typed event (a subclass of :class:`EnvelopeBase` chosen by `type`).
@@ -83,15 +92,9 @@ def parse_event(body: bytes) -> EnvelopeBase:
             f"body is {len(body)} bytes, over the limit of {MAX_BODY_BYTES} bytes (256 KiB)"
         )
     try:
-        document = json.loads(body)
-    except UnicodeDecodeError as exc:
-        raise ContractViolation(f"not JSON: body is not UTF-8 text ({exc.reason})") from exc
-    except json.JSONDecodeError as exc:
-        raise ContractViolation(
-            f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from exc
-    except (RecursionError, ValueError) as exc:  # absurd nesting, huge numbers
-        raise ContractViolation(f"not JSON this system can read: {type(exc).__name__}") from exc
+        document = read_json(body)
+    except NotJson as exc:
+        raise ContractViolation(exc.reason) from exc
     if not isinstance(document, dict):
         raise ContractViolation(
             f"not an envelope: expected a JSON object, got {type(document).__name__}"
@@ -112,7 +115,8 @@ def parse_event(body: bytes) -> EnvelopeBase:
             **context,
         )
     version = document.get("schema_version")
-    if "schema_version" in document and version != SCHEMA_VERSION:
+    # Another number is another version; any other value is a field of the wrong type.
+    if _is_number(version) and version != SCHEMA_VERSION:
         raise ContractViolation(
             f"unsupported schema_version {json.dumps(version)}; this system reads "
             f"version {SCHEMA_VERSION}",

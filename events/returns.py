@@ -2,44 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from events.fields import Identifier, PositiveMoney, Quantity
+from events.fields import Identifier, PositiveMoney, Quantity, Timestamp, WireModel, text
 
 ReturnKind = Literal["withdrawal", "complaint", "exchange"]
 ReturnOutcome = Literal["refunded", "replaced", "repaired", "rejected"]
 
+Reason = Annotated[str, text(max_length=2000)]
 
-class ReturnedItem(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
+class ReturnedItem(WireModel):
     sku: Identifier
     quantity: Quantity
 
 
-class ReturnRequestedData(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class ReturnRequestedData(WireModel):
     return_id: Identifier
     order_id: Identifier
     kind: ReturnKind
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Reason | None = None
     items: list[ReturnedItem] = Field(min_length=1, max_length=1000)
 
 
-class ReturnReceivedData(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class ReturnReceivedData(WireModel):
     return_id: Identifier
-    received_at: AwareDatetime
+    received_at: Timestamp
 
 
-class ReturnResolvedData(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class ReturnResolvedData(WireModel):
     return_id: Identifier
     outcome: ReturnOutcome
+    #: In the order's currency, which the event does not repeat: up to 4 decimals.
     refund_amount: PositiveMoney | None = None
-    note: str | None = Field(default=None, max_length=2000)
+    note: Reason | None = None

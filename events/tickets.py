@@ -2,52 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from typing import Annotated, Literal
 
 from events.customers import Customer
-from events.fields import Identifier, Priority, TicketChannel
+from events.fields import Identifier, Priority, TicketChannel, Timestamp, WireModel, line
 
 ReplyAuthor = Literal["agent", "customer"]
 
 
-class TicketOpenedData(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class TicketOpenedData(WireModel):
     ticket_id: Identifier
     customer: Customer
     channel: TicketChannel
     priority: Priority
-    subject: str = Field(min_length=1, max_length=1000)
+    subject: Annotated[str, line(min_length=1, max_length=1000)]
     order_id: Identifier | None = None
 
 
-class TicketRepliedData(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class TicketRepliedData(WireModel):
     ticket_id: Identifier
     author: ReplyAuthor
-    replied_at: AwareDatetime
+    replied_at: Timestamp
 
 
-class TicketResolvedData(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class TicketResolvedData(WireModel):
     ticket_id: Identifier
-    resolved_at: AwareDatetime
+    resolved_at: Timestamp
 
 
-class CallbackPromisedData(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class CallbackPromisedData(WireModel):
     ticket_id: Identifier
-    due_at: AwareDatetime
-    agent: str | None = Field(default=None, max_length=256)
+    due_at: Timestamp
+    agent: Annotated[str, line(max_length=256)] | None = None
 
 
-class CallbackCompletedData(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class CallbackCompletedData(WireModel):
     ticket_id: Identifier
-    completed_at: AwareDatetime
+    completed_at: Timestamp

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from events import EVENT_MODELS, SCHEMA_VERSION, EnvelopeBase
-from events.fields import MONEY_PATTERN, NON_NEGATIVE_MONEY_PATTERN
+from events.zones import TIME_ZONE_DEFINITION, iana_zone_names, time_zone_schema
 
 JSONSchema = dict[str, Any]
 
@@ -16,11 +16,6 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 #: Where the schemas of this contract version are published (their `$id` prefix).
 BASE_URL = f"https://aftersale.dev/schemas/v{SCHEMA_VERSION}"
-
-MONEY_DESCRIPTION = (
-    'A decimal amount as a JSON string such as "1234.50", never a JSON number; '
-    "at most four decimal places."
-)
 
 #: One sentence per event type: what happened in the shop.
 EVENT_SUMMARIES: dict[str, str] = {
@@ -57,28 +52,25 @@ def summary(event_type: str) -> str:
     return EVENT_SUMMARIES.get(event_type, f"The `{event_type}` event.")
 
 
-def fix_money(node: Any) -> Any:
-    """Rewrite every money field into a plain `{"type": "string", "pattern": ...}`.
+def share_time_zones(node: Any, ref: str) -> Any:
+    """Every time zone field refers to one shared enum (`ref`) instead of repeating it.
 
-    Pydantic renders the `Money` annotation (a Decimal with a string-only before
-    validator) as `anyOf: [number, string]` plus `type: string`: contradictory, and
-    it advertises numbers, which the contract refuses. A copy is returned.
+    The enum has some 600 names; pydantic would write it out at each field. A copy is
+    returned; the field's own title, default and description stay beside the `$ref`.
     """
     if isinstance(node, dict):
-        if node.get("pattern") in (MONEY_PATTERN, NON_NEGATIVE_MONEY_PATTERN):
-            fixed: JSONSchema = {
-                "description": MONEY_DESCRIPTION,
-                "examples": ["1234.50"],
-                "pattern": node["pattern"],
-                "type": "string",
-            }
-            if "title" in node:
-                fixed["title"] = node["title"]
-            return dict(sorted(fixed.items()))
-        return {key: fix_money(value) for key, value in node.items()}
+        if node.get("enum") == list(iana_zone_names()):
+            kept = {key: value for key, value in node.items() if key not in ("enum", "type")}
+            kept.pop("description", None)
+            return dict(sorted((kept | {"$ref": ref}).items()))
+        return {key: share_time_zones(value, ref) for key, value in node.items()}
     if isinstance(node, list):
-        return [fix_money(value) for value in node]
+        return [share_time_zones(value, ref) for value in node]
     return node
+
+
+def _time_zone_definition() -> JSONSchema:
+    return time_zone_schema() | {"title": TIME_ZONE_DEFINITION}
 
 
 def _ordered(schema: JSONSchema) -> JSONSchema:
@@ -104,7 +96,10 @@ def event_schema_id(event_type: str) -> str:
 def event_schema(event_type: str) -> JSONSchema:
     """The self-contained schema of the whole envelope of one event type."""
     model = EVENT_MODELS[event_type]
-    schema: JSONSchema = fix_money(model.model_json_schema(mode="validation"))
+    generated = model.model_json_schema(mode="validation")
+    schema: JSONSchema = share_time_zones(generated, f"#/$defs/{TIME_ZONE_DEFINITION}")
+    if schema != generated:
+        schema["$defs"][TIME_ZONE_DEFINITION] = _time_zone_definition()
     _annotate(schema["properties"])
     schema["$schema"] = DIALECT
     schema["$id"] = event_schema_id(event_type)
@@ -119,7 +114,7 @@ def event_schema(event_type: str) -> JSONSchema:
 
 def envelope_schema() -> JSONSchema:
     """The envelope common to all event types; `data` is checked per type elsewhere."""
-    schema: JSONSchema = fix_money(EnvelopeBase.model_json_schema(mode="validation"))
+    schema: JSONSchema = EnvelopeBase.model_json_schema(mode="validation")
     properties: JSONSchema = schema["properties"]
     properties["type"] = {
         "description": "The event type; also the AMQP routing key.",
@@ -155,5 +150,6 @@ def component_schemas(ref_prefix: str) -> JSONSchema:
         [(model, "validation") for model in EVENT_MODELS.values()],
         ref_template=ref_prefix + "{model}",
     )
-    definitions: JSONSchema = fix_money(top["$defs"])
+    definitions: JSONSchema = share_time_zones(top["$defs"], ref_prefix + TIME_ZONE_DEFINITION)
+    definitions[TIME_ZONE_DEFINITION] = _time_zone_definition()
     return {name: definitions[name] for name in sorted(definitions)}

@@ -7,6 +7,7 @@ import json
 from events import EVENT_MODELS, EXCHANGE, SCHEMA_VERSION
 from events.fields import MONEY_PATTERN, NON_NEGATIVE_MONEY_PATTERN
 from services.contract import wire
+from services.contract.checking import checking_section
 from services.contract.examples import example_envelope
 from services.contract.jsonschemas import JSONSchema, envelope_schema, event_schema, summary
 
@@ -134,7 +135,7 @@ def _nested_lines() -> list[str]:
         root = event_schema(event_type)
         data_name = str(root["properties"]["data"]["$ref"]).rsplit("/", 1)[-1]
         for name, definition in root["$defs"].items():
-            if name != data_name:
+            if name != data_name and definition.get("type") == "object":
                 nested.setdefault(name, definition)
     lines = []
     for name in sorted(nested):
@@ -233,6 +234,7 @@ def build_readme() -> str:
         "",
         *_money_lines(),
         "",
+        *checking_section(),
         "## Examples",
         "",
         *(line for event_type in EVENT_MODELS for line in _example(event_type)),

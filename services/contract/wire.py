@@ -20,14 +20,15 @@ RULES: tuple[str, ...] = (
     "event's `type` as routing key;",
     f"make messages persistent (delivery mode {PERSISTENT}) with content type `{CONTENT_TYPE}`;",
     "set the AMQP `message_id` to the envelope's `event_id` (unique per shop, 1–128 characters);",
-    f"send one JSON envelope (UTF-8) per message, at most {BODY_LIMIT_TEXT};",
-    'write money as a decimal string such as "1234.50", never a JSON number, and every '
-    "time with a zone offset (`2026-11-23T10:15:00+01:00`);",
+    f"send one JSON envelope (UTF-8, no byte order mark) per message, at most {BODY_LIMIT_TEXT};",
+    'write money as a decimal string such as "1234.50", never a JSON number, with no more '
+    "decimals than the currency has, and every time as RFC 3339 with seconds and a zone "
+    "offset (`2026-11-23T10:15:00+01:00`);",
     "unknown extra fields are kept in the event log and otherwise ignored.",
 )
 
 DEAD_LETTER_TEXT = (
-    "Bad input (not JSON, not an envelope, an unknown type, a field of the wrong type, a "
+    "Bad input (not UTF-8 JSON, not an envelope, an unknown type, a field of the wrong type, a "
     f"body over {MAX_BODY_BYTES // 1024} KiB) goes to the dead-letter queue "
     f"`{DEAD_LETTER_QUEUE}` with a header `{ERROR_HEADER}` that says in words what is wrong "
     "and where; the original body is kept byte for byte. An event about an order or ticket "

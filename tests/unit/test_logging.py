@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
 import structlog
@@ -29,6 +30,19 @@ def test_masking(text: str, hidden: str, kept: str) -> None:
     assert kept in masked
 
 
+@pytest.fixture
+def process_logging() -> Iterator[None]:
+    """Configure logging as a process does, and put it back afterwards: the
+    captured stream it writes to is closed once the test ends."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    structlog.reset_defaults()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.mark.usefixtures("process_logging")
 def test_log_lines_are_json_with_context_and_masked(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging("info", "json")
     structlog.contextvars.bind_contextvars(event_id="e-1", type="order.placed", shop_id="shop-42")
