@@ -17,6 +17,7 @@ Values as the context holds them:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -56,6 +57,7 @@ _PLURAL_ORDER = ("zero", "one", "two", "few", "many")
 _LETTER_SYMBOL = re.compile(r"([A-Za-z]{2,})(?=[\d-])")
 
 
+@functools.lru_cache(maxsize=64)
 def babel_locale(locale: str) -> Locale:
     """The Babel locale that formats messages in ``locale`` ("pl" or "en")."""
     return Locale.parse(_BABEL_LOCALES.get(locale, locale))
@@ -121,8 +123,14 @@ def _now_day(ctx: Context, tz: str | None) -> date:
 @pass_context
 def money(ctx: Context, value: Mapping[str, Any]) -> str:
     """``{"amount": "1234.50", "currency": "PLN"}`` -> "1 234,50 zł" / "PLN 1,234.50"."""
-    amount = Decimal(str(value["amount"]))
-    text = format_currency(amount, str(value["currency"]), locale=babel_locale(_locale(ctx)))
+    return _money_text(str(value["amount"]), str(value["currency"]), _locale(ctx))
+
+
+@functools.lru_cache(maxsize=4096)
+def _money_text(amount: str, currency: str, locale: str) -> str:
+    # Babel takes a third of a millisecond per amount; a message shows each
+    # amount twice (text and HTML) and prices repeat across messages.
+    text = format_currency(Decimal(amount), currency, locale=babel_locale(locale))
     return _LETTER_SYMBOL.sub("\\1\u00a0", text, count=1)
 
 

@@ -39,10 +39,12 @@ def insert_new(
     inserted: list[tuple[Any, ...]] = []
     for start in range(0, len(rows), CHUNK):
         chunk = list(rows[start : start + CHUNK])
+        # One single-row statement run for many rows: compiled once and cached
+        # (SQLAlchemy sends it as multi-row VALUES where the driver allows).
         statement = insert(table).on_conflict_do_nothing(index_elements=list(key))
         if returning:
             columns = [table.c[name] for name in returning]
-            result = session.execute(statement.values(chunk).returning(*columns))
+            result = session.execute(statement.returning(*columns), chunk)
             inserted.extend(tuple(row) for row in result)
         else:
             session.execute(statement, chunk)
