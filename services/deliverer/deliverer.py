@@ -1,11 +1,14 @@
-"""The deliverer: claims due outbox rows, sends them, records every attempt.
+"""The deliverer: claims due outbox rows, sends them several at a time, records every attempt.
 
-Several deliverers may run against one PostgreSQL store. A round claims due
-rows with ``FOR UPDATE SKIP LOCKED`` and moves their ``next_attempt_at`` ahead
-as a lease, in one short transaction; sending happens outside any transaction;
-each result is recorded in a transaction of its own, only while the row is
-still pending. A deliverer that dies mid-round leaves its rows to be taken
-again when the lease runs out.
+Several deliverers may run against one PostgreSQL store. A claim takes due
+rows with ``FOR UPDATE SKIP LOCKED`` and moves their ``next_attempt_at``
+ahead as a lease, in one short transaction; sending happens outside any
+transaction, on ``concurrency`` sender lanes (one recipient's messages always
+on the same lane, in order), each keeping its SMTP connection open; results
+are recorded in one transaction per handful, only while the row is still
+pending under the lease. A deliverer that dies leaves its rows to be taken
+again when the lease runs out; at most ``concurrency`` of them had been
+accepted by the far end without a record, and go out again (same Message-ID).
 """
 
 from __future__ import annotations
@@ -13,38 +16,41 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.deliverer.backoff import Random, next_attempt
-from services.deliverer.channels.base import Channel, PermanentFailure, TemporaryFailure
+from services.deliverer.channels.base import Channel
+from services.deliverer.lanes import Job
+from services.deliverer.outcomes import Answer, Result, decide
+from services.deliverer.peek import DuePeek
+from services.deliverer.pipeline import Pipeline
+from services.deliverer.wakeup import OutboxListener, libpq_url
 from services.runtime.clock import Clock, utcnow
-from services.runtime.logging import get_logger, mask_personal_data, mask_recipient
+from services.runtime.logging import get_logger
 from services.runtime.policies import PolicyBook
-from services.runtime.store.models import DeliveryAttempt, Notification
 
-__all__ = ["DEFAULT_LEASE", "Deliverer", "next_attempt"]
+__all__ = ["DEFAULT_BATCH", "DEFAULT_CONCURRENCY", "DEFAULT_LEASE", "Deliverer", "next_attempt"]
 
 log = get_logger("aftersale.deliverer")
 
 #: How long claimed rows are kept from other deliverers while this one sends them.
 DEFAULT_LEASE = timedelta(minutes=5)
+#: Messages in flight at once (sender lanes, each with its own SMTP connection).
+DEFAULT_CONCURRENCY = 4
+#: Most rows claimed and not yet recorded; a claim tops up when half are done.
+DEFAULT_BATCH = 100
 #: Longest pause between rounds while the store is unreachable (seconds).
 MAX_STORE_PAUSE = 30.0
-
-Outcome = Literal["sent", "retry", "failed"]
-
-
-@dataclass(frozen=True)
-class _Result:
-    outcome: Outcome
-    reason: str | None = None
+#: Longest wait for results before looking again (seconds); stopping wakes it at once.
+_MAX_WAIT = 5.0
+#: How often to look anyway once writers' NOTIFYs are seen to arrive (seconds):
+#: a lost signal (only while the listener reconnects) costs this much latency.
+SIGNALLED_POLL = 5.0
 
 
 class Deliverer:
@@ -65,6 +71,15 @@ class Deliverer:
         Jitter of the back-off; a seeded ``random.Random`` in tests.
     lease:
         How long a claimed row is kept from other deliverers.
+    concurrency:
+        Messages in flight at once.
+    batch_size:
+        Most rows held (claimed, not yet recorded) by :meth:`run`.
+    listen_url:
+        A PostgreSQL store's URL: :meth:`run` then also wakes on ``NOTIFY
+        aftersale_outbox`` (see ``services.runtime.store.outbox_signal``).
+    engine:
+        The store's engine, for the idle look (default: the sessions' bind).
     """
 
     def __init__(
@@ -76,6 +91,10 @@ class Deliverer:
         *,
         rng: Random | None = None,
         lease: timedelta = DEFAULT_LEASE,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        batch_size: int = DEFAULT_BATCH,
+        listen_url: str | None = None,
+        engine: Engine | None = None,
     ) -> None:
         self._sessions = sessions
         self._channels = dict(channels)
@@ -83,6 +102,10 @@ class Deliverer:
         self._clock = clock
         self._rng: Random = rng or random.Random()
         self._lease = lease
+        self._concurrency = max(1, concurrency)
+        self._batch = max(1, batch_size)
+        self._listen_url = libpq_url(listen_url) if listen_url else None
+        self._engine = engine
 
     def deliver_due(self, limit: int = 50, stop: threading.Event | None = None) -> int:
         """One round: send up to ``limit`` due notifications; how many were tried.
@@ -90,48 +113,75 @@ class Deliverer:
         Rows left unsent (``stop`` set, or half the lease used up by slow
         channels) are handed back at once rather than left to their lease.
         """
-        claimed, lease_until = self._claim(limit)
-        deadline = lease_until - self._lease / 2
-        for index, notification in enumerate(claimed):
-            if (stop is not None and stop.is_set()) or self._clock() >= deadline:
-                self._release(claimed[index:], lease_until)
-                return index
-            self._record_with_patience(notification, self._send(notification), lease_until, stop)
-        return len(claimed)
+        with self._pipeline(stop or threading.Event()) as pipeline:
+            pipeline.claim(limit)
+            while pipeline.outstanding:
+                pipeline.step(_MAX_WAIT)
+            return pipeline.tried
 
-    def _record_with_patience(
-        self,
-        notification: Notification,
-        result: Any,
-        lease_until: datetime,
-        stop: threading.Event | None,
+    def run(
+        self, stop: threading.Event, poll_interval: float = 0.2, *, limit: int | None = None
     ) -> None:
-        """The message has gone out: keep trying to write that down while the
-        lease lasts, so a short store outage does not cause a resend."""
-        pause = 0.5
-        budget = time.monotonic() + max(0.0, (lease_until - self._clock()).total_seconds())
-        while True:
-            try:
-                self._record(notification, result)
-                return
-            except (OperationalError, InterfaceError) as exc:
-                if time.monotonic() + pause >= budget:
-                    raise
-                log.warning("store unavailable while recording a send; retrying",
-                            error=str(exc).splitlines()[0][:200], retry_in=pause)  # fmt: skip
-                if stop is not None:
-                    stop.wait(pause)
-                else:
-                    time.sleep(pause)
-                pause = min(pause * 2, 10.0)
+        """Deliver until ``stop`` is set; an unreachable store is waited out, never fatal.
 
-    def run(self, stop: threading.Event, poll_interval: float = 0.2, *, limit: int = 50) -> None:
-        """Deliver until ``stop`` is set; an unreachable store is waited out, never fatal."""
-        log.info("deliverer started", channels=sorted(self._channels))
-        pause = 0.0
+        Busy, it claims again whenever half of what it holds is done. Idle, it
+        looks every ``poll_interval`` seconds with one cheap query, and claims
+        only when something is due; on PostgreSQL a NOTIFY wakes it at once,
+        and once those are seen to come it looks only every ``SIGNALLED_POLL``.
+        """
+        batch = limit or self._batch
+        log.info("deliverer started", channels=sorted(self._channels),
+                 concurrency=self._concurrency)  # fmt: skip
+        peek = DuePeek(self._sessions, self._engine)
+        listener: OutboxListener | None = None
+        finished = threading.Event()
+
+        def interval() -> float:
+            if listener is not None and listener.signalled():
+                return max(poll_interval, SIGNALLED_POLL)
+            return poll_interval
+
+        try:
+            with self._pipeline(stop) as pipeline:
+                threading.Thread(
+                    target=_wake_on_stop, args=(stop, finished, pipeline), daemon=True
+                ).start()
+                if self._listen_url is not None:
+                    listener = OutboxListener(self._listen_url, pipeline.wake)
+                    listener.start()
+                self._loop(pipeline, peek, stop, batch, interval)
+                _drain(pipeline)
+        finally:
+            finished.set()
+            peek.close()
+            if listener is not None:
+                listener.close()
+        log.info("deliverer stopped")
+
+    def _loop(
+        self,
+        pipeline: Pipeline,
+        peek: DuePeek,
+        stop: threading.Event,
+        batch: int,
+        interval: Callable[[], float],
+    ) -> None:
+        may_be_due, next_look, pause = True, 0.0, 0.0
         while not stop.is_set():
             try:
-                tried = self.deliver_due(limit, stop)
+                pipeline.step(0)
+                if may_be_due and pipeline.outstanding <= batch // 2:
+                    wanted = batch - pipeline.outstanding
+                    may_be_due = pipeline.claim(wanted) == wanted
+                    next_look = time.monotonic() + interval()
+                    continue
+                wait = _MAX_WAIT if may_be_due else next_look - time.monotonic()
+                pipeline.step(min(max(wait, 0.0), _MAX_WAIT))
+                if pipeline.woken:
+                    pipeline.woken, may_be_due = False, True
+                elif not may_be_due and time.monotonic() >= next_look:
+                    may_be_due = pipeline.outstanding > 0 or peek.due(self._clock())
+                    next_look = time.monotonic() + interval()
             except Exception as exc:
                 pause = min(max(pause * 2, 1.0), MAX_STORE_PAUSE)
                 if isinstance(exc, SQLAlchemyError | OSError):
@@ -139,131 +189,46 @@ class Deliverer:
                 else:
                     log.exception("delivery round failed, retrying", retry_in=pause)
                 stop.wait(pause)
+                may_be_due = True
                 continue
             pause = 0.0
-            if tried < limit:
-                stop.wait(poll_interval)
-        log.info("deliverer stopped")
 
-    def _claim(self, limit: int) -> tuple[list[Notification], datetime]:
-        now = self._clock()
-        lease_until = now + self._lease
-        due = (
-            select(Notification)
-            .where(
-                Notification.status == "pending",
-                or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
-            )
-            .order_by(Notification.next_attempt_at, Notification.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+    def _pipeline(self, stopping: threading.Event) -> Pipeline:
+        return Pipeline(
+            self._sessions,
+            self._channels,
+            self._decide,
+            self._clock,
+            lease=self._lease,
+            concurrency=self._concurrency,
+            stopping=stopping,
         )
-        with self._sessions.begin() as session:
-            rows = list(session.scalars(due))
-            for row in rows:
-                row.next_attempt_at = lease_until
-            session.flush()
-            # Detached copies, usable after the commit whatever the session's settings.
-            session.expunge_all()
-        return rows, lease_until
 
-    def _release(self, rows: Sequence[Notification], lease_until: datetime) -> None:
-        ids = [row.id for row in rows]
-        with self._sessions.begin() as session:
-            session.execute(
-                update(Notification)
-                .where(
-                    Notification.id.in_(ids),
-                    Notification.status == "pending",
-                    # Only our own lease: another deliverer may have taken an expired one.
-                    Notification.next_attempt_at == lease_until,
-                )
-                .values(next_attempt_at=self._clock())
-            )
-
-    def _send(self, notification: Notification) -> _Result:
-        channel = self._channels.get(notification.channel)
-        if channel is None:
-            return _Result("failed", f"no {notification.channel!r} channel is configured")
-        try:
-            channel.send(notification)
-        except TemporaryFailure as exc:
-            return _Result("retry", exc.reason)
-        except PermanentFailure as exc:
-            return _Result("failed", exc.reason)
-        except Exception as exc:
-            # A bug in a channel: retried (and in the end failed) rather than lost.
-            log.exception("channel raised an unexpected error", **_fields(notification))
-            return _Result("retry", f"unexpected error: {type(exc).__name__}: {exc}")
-        return _Result("sent")
-
-    def _record(self, notification: Notification, result: _Result) -> None:
-        now = self._clock()
-        with self._sessions.begin() as session:
-            row = session.scalars(
-                select(Notification).where(Notification.id == notification.id).with_for_update()
-            ).one_or_none()
-            if row is None:
-                log.warning("notification vanished while being sent", **_fields(notification))
-                return
-            if row.status != "pending":
-                # Decided elsewhere meanwhile (an operator; a deliverer after our lease ran out).
-                session.add(_attempt(row, now, result.outcome, result.reason))
-                log.warning(
-                    "notification no longer pending; result not applied",
-                    status=row.status,
-                    outcome=result.outcome,
-                    **_fields(notification),
-                )
-                return
-            self._apply(row, result, now, session)
-
-    def _apply(self, row: Notification, result: _Result, now: datetime, session: Session) -> None:
-        row.attempts = (row.attempts or 0) + 1
-        fields = _fields(row)
-        if result.outcome == "sent":
-            row.status, row.sent_at, row.next_attempt_at = "sent", now, None
-            row.failure_reason = None
-            session.add(_attempt(row, now, "sent", None))
-            log.info("notification sent", attempts=row.attempts, **fields)
-            return
-        reason = result.reason or "unknown"
-        max_attempts = self._policies.for_shop(row.shop_id).delivery.max_attempts
-        if result.outcome == "retry" and row.attempts < max_attempts:
-            row.next_attempt_at = next_attempt(row.attempts, now, self._rng)
-            row.failure_reason = reason
-            session.add(_attempt(row, now, "retry", reason))
-            log.warning(
-                "delivery failed, will retry",
-                reason=mask_personal_data(reason),
-                attempts=row.attempts,
-                next_attempt_at=row.next_attempt_at.isoformat(),
-                **fields,
-            )
-            return
-        if result.outcome == "retry":
-            reason = f"{reason} (gave up after {row.attempts} attempts)"
-        row.status, row.next_attempt_at, row.failure_reason = "failed", None, reason
-        session.add(_attempt(row, now, "failed", reason))
-        log.error(
-            "notification failed",
-            reason=mask_personal_data(reason),
-            attempts=row.attempts,
-            **fields,
+    def _decide(self, job: Job, answer: Answer, reason: str | None, now: datetime) -> Result:
+        notification = job.notification
+        return decide(
+            notification,
+            answer,
+            reason,
+            now=now,
+            lease_until=job.lease_until,
+            max_attempts=self._policies.for_shop(notification.shop_id).delivery.max_attempts,
+            rng=self._rng,
         )
 
 
-def _attempt(row: Notification, now: datetime, outcome: str, detail: str | None) -> DeliveryAttempt:
-    return DeliveryAttempt(notification_pk=row.id, at=now, outcome=outcome, detail=detail)
+def _drain(pipeline: Pipeline) -> None:
+    """Stopping: the lanes hand back what they have not sent; write it all down."""
+    try:
+        while pipeline.outstanding:
+            pipeline.step(_MAX_WAIT)
+    except Exception:
+        log.exception("could not record the last results; their rows return after the lease")
 
 
-def _fields(notification: Notification) -> dict[str, Any]:
-    """Log context without personal data: masked recipient, masked key."""
-    return {
-        "notification_id": notification.id,
-        "shop_id": notification.shop_id,
-        "kind": notification.kind,
-        "channel": notification.channel,
-        "recipient": mask_recipient(notification.channel, notification.recipient),
-        "idempotency_key": mask_personal_data(notification.idempotency_key),
-    }
+def _wake_on_stop(stop: threading.Event, finished: threading.Event, pipeline: Pipeline) -> None:
+    """Wake the deliverer's wait as soon as ``stop`` is set (it waits for seconds)."""
+    while not finished.is_set():
+        if stop.wait(_MAX_WAIT):
+            pipeline.wake()
+            return

@@ -49,6 +49,10 @@ def build_deliverer(
         policies,
         clock,
         lease=parse_duration(settings.deliverer_lease),
+        concurrency=settings.deliverer_concurrency,
+        batch_size=settings.deliverer_batch,
+        listen_url=settings.database_url,
+        engine=engine,
     )
 
 
@@ -56,6 +60,7 @@ def run_deliverer(settings: Settings, stop: threading.Event) -> None:
     """Deliver until ``stop`` is set (the process's signal handler sets it)."""
     engine = build_engine(settings.database_url)
     try:
-        build_deliverer(settings, load_policies(settings.policies), engine=engine).run(stop)
+        deliverer = build_deliverer(settings, load_policies(settings.policies), engine=engine)
+        deliverer.run(stop, parse_duration(settings.deliverer_poll).total_seconds())
     finally:
         engine.dispose()

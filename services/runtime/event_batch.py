@@ -165,15 +165,12 @@ def _earlier_unhandled(
         return []
     # Receipts looked up by their unique key, not joined: every store plans it
     # as index look-ups, however young its statistics.
-    handled = set(
-        session.execute(
-            select(HandledEvent.shop_id, HandledEvent.event_id).where(
-                HandledEvent.worker == worker,
-                shop_keys_in(HandledEvent.shop_id, HandledEvent.event_id,
-                             [(r.shop_id, r.event_id) for r in candidates]),
-            )
-        ).tuples()
-    )  # fmt: skip
+    keys = [(r.shop_id, r.event_id) for r in candidates]
+    receipts = select(HandledEvent.shop_id, HandledEvent.event_id).where(
+        HandledEvent.worker == worker,
+        shop_keys_in(HandledEvent.shop_id, HandledEvent.event_id, keys),
+    )
+    handled = {(str(shop_id), str(event_id)) for shop_id, event_id in session.execute(receipts)}
     unhandled = [r.id for r in candidates if (r.shop_id, r.event_id) not in handled]
     if not unhandled:
         return []

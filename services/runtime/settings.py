@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     scheduler_lease: str = "60s"
     #: How long a deliverer reserves the messages it is sending (same reason).
     deliverer_lease: str = "5m"
+    #: Messages a deliverer has in flight at once (sender threads, each with
+    #: its own SMTP connection); also the most a crash can make it resend, so
+    #: the default keeps SPEC's one message (raise it for a slow, remote server).
+    deliverer_concurrency: int = Field(default=1, ge=1, le=64)
+    #: Most messages a deliverer holds claimed at once (it tops up at half).
+    deliverer_batch: int = Field(default=100, ge=1, le=5000)
+    #: How often an idle deliverer looks for due messages (one cheap query; on
+    #: PostgreSQL a NOTIFY from the writers wakes it at once).
+    deliverer_poll: str = "0.2s"
     http_addr: str = "127.0.0.1:8080"
     public_url: str = "http://localhost:8080"
     secret_key: str | None = None

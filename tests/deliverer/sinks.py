@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -29,13 +30,27 @@ class Received:
     rcpt_tos: list[str]
     message: EmailMessage
     raw: bytes
+    #: The client's address and port: one per connection.
+    peer: object = None
 
 
 class SmtpHandler:
-    """Accepts everything except the addresses in ``reject`` (answered with their reply)."""
+    """Accepts everything except the addresses in ``reject`` (answered with their reply).
 
-    def __init__(self, reject: dict[str, str] | None = None) -> None:
+    ``slow`` recipients are answered after that many seconds; for ``drop``
+    recipients the connection is closed instead of answering DATA.
+    """
+
+    def __init__(
+        self,
+        reject: dict[str, str] | None = None,
+        *,
+        slow: dict[str, float] | None = None,
+        drop: set[str] | None = None,
+    ) -> None:
         self.reject = reject or {}
+        self.slow = slow or {}
+        self.drop = drop or set()
         self.messages: list[Received] = []
         self.logins: list[str] = []
         self._lock = threading.Lock()
@@ -49,18 +64,31 @@ class SmtpHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        rcpt = envelope.rcpt_tos[0] if envelope.rcpt_tos else ""
+        if rcpt in self.drop:
+            assert server.transport is not None
+            server.transport.close()
+            return "421 closing"
+        if rcpt in self.slow:
+            await asyncio.sleep(self.slow[rcpt])
         raw = envelope.original_content or b""
         message = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self._lock:
             self.messages.append(
-                Received(str(envelope.mail_from), list(envelope.rcpt_tos), message, raw)
+                Received(
+                    str(envelope.mail_from), list(envelope.rcpt_tos), message, raw, session.peer
+                )
             )
         return "250 Message accepted for delivery"
 
     def count(self) -> int:
         with self._lock:
             return len(self.messages)
+
+    def received(self) -> list[Received]:
+        with self._lock:
+            return list(self.messages)
 
 
 def smtp_sink(handler: SmtpHandler, port: int | None = None, **options: Any) -> Controller:

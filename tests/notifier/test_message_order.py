@@ -39,6 +39,7 @@ def test_a_customer_gets_the_confirmation_before_the_shipment_notice(
             smtp_url=f"smtp://127.0.0.1:{port}",
             secret_key="t",
             outbox_dir=tmp_path / "outbox",
+            deliverer_concurrency=4,
         )
         with running_system(settings, parse_policies("")):
             with EventPublisher(amqp_url) as publisher:

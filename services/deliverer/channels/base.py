@@ -31,3 +31,25 @@ class Channel(Protocol):
         :class:`PermanentFailure`. Sending the same notification again must be
         harmless for the receiver (same ids, same idempotency key)."""
         ...
+
+
+class ChannelSession(Protocol):
+    """Sends many notifications over resources kept open between them (an SMTP
+    connection); used by one thread at a time."""
+
+    def send(self, notification: Notification) -> None:
+        """As :meth:`Channel.send`."""
+        ...
+
+    def close(self) -> None:
+        """Let go of what is kept open; never raises."""
+        ...
+
+
+class SessionChannel(Channel, Protocol):
+    """A channel that can also hand out sessions (email): the deliverer gives each
+    of its sender threads one, instead of calling :meth:`Channel.send` each time."""
+
+    def open_session(self) -> ChannelSession:
+        """A new session; nothing connects until its first message."""
+        ...

@@ -1,24 +1,33 @@
-"""Sending one message over SMTP, with the server's answer sorted into
-temporary and permanent failures.
+"""Messages over SMTP on a connection kept open between them, with the server's
+answers sorted into temporary and permanent failures.
 
 ``smtp://host:port`` is plain SMTP; ``smtp://user:pass@host:port`` logs in
 after STARTTLS (in clear only to a loopback server, which offers no TLS in
-tests); ``smtps://user:pass@host:port`` is TLS from the first byte.
+tests); ``smtps://user:pass@host:port`` is TLS from the first byte. A TLS
+context is built only for those two, once per process (building one loads
+the system's certificates: about 50 ms of CPU).
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import smtplib
 import ssl
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 from services.deliverer.channels.base import PermanentFailure, TemporaryFailure
 
 #: Seconds for connecting and for every answer of the server.
 DEFAULT_TIMEOUT = 30.0
+#: Messages sent over one connection before it is renewed (servers cap it).
+MAX_MESSAGES_PER_CONNECTION = 100
+#: A connection unused for longer than this (seconds) is closed, not trusted:
+#: servers drop idle clients after a minute or a few.
+MAX_IDLE = 30.0
 
 
 @dataclass(frozen=True)
@@ -57,83 +66,189 @@ class SmtpServer:
         except ValueError:
             return False
 
-
-def send_over_smtp(
-    server: SmtpServer,
-    message: EmailMessage,
-    sender: str,
-    recipient: str,
-    *,
-    timeout: float = DEFAULT_TIMEOUT,
-    ssl_context: ssl.SSLContext | None = None,
-) -> None:
-    """Hand ``message`` to ``server`` for ``recipient``; raise a DeliveryFailure if not taken."""
-    context = ssl_context or ssl.create_default_context()
-    where = f"{server.host}:{server.port}"
-    try:
-        client = _connect(server, timeout, context)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise TemporaryFailure(f"cannot reach the SMTP server {where}: {_describe(exc)}") from None
-    try:
-        _log_in(client, server, context)
-        client.send_message(message, from_addr=sender, to_addrs=[recipient])
-    except smtplib.SMTPRecipientsRefused as exc:
-        code, answer = next(iter(exc.recipients.values()), (0, b""))
-        _raise_for(code, f"recipient refused: {code} {_text(answer)}")
-    except smtplib.SMTPDataError as exc:
-        _raise_for(exc.smtp_code, f"message refused: {exc.smtp_code} {_text(exc.smtp_error)}")
-    except smtplib.SMTPSenderRefused as exc:
-        # The sender is a setting of ours, not this recipient's fault: retry.
-        raise TemporaryFailure(
-            f"sender refused: {exc.smtp_code} {_text(exc.smtp_error)} (AFTERSALE_MAIL_FROM)"
-        ) from None
-    except smtplib.SMTPNotSupportedError as exc:
-        raise PermanentFailure(f"the SMTP server cannot take this message: {exc}") from None
-    except smtplib.SMTPResponseException as exc:
-        raise TemporaryFailure(
-            f"SMTP server {where} answered {exc.smtp_code} {_text(exc.smtp_error)}"
-        ) from None
-    except (OSError, smtplib.SMTPException) as exc:
-        raise TemporaryFailure(f"SMTP server {where}: {_describe(exc)}") from None
-    finally:
-        _close(client)
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
 
 
-def _connect(server: SmtpServer, timeout: float, context: ssl.SSLContext) -> smtplib.SMTP:
-    if server.implicit_tls:
-        return smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=context)
-    return smtplib.SMTP(server.host, server.port, timeout=timeout)
+@functools.cache
+def default_tls_context() -> ssl.SSLContext:
+    """The system's trust store, loaded on first use and shared by every connection."""
+    return ssl.create_default_context()
 
 
-def _log_in(client: smtplib.SMTP, server: SmtpServer, context: ssl.SSLContext) -> None:
-    if server.username is None:
-        return
-    client.ehlo()
-    if not server.implicit_tls:
-        if client.has_extn("starttls"):
-            client.starttls(context=context)
-            client.ehlo()
-        elif not server.is_loopback:
+class _Stale(Exception):
+    """The server dropped the connection before taking anything of this message."""
+
+
+class SmtpSession:
+    """One SMTP connection, opened on the first message and reused for the next.
+
+    Not thread-safe: one per sender thread. A connection that breaks is
+    dropped; only the message on it at that moment fails (temporarily). A
+    reused connection the server has closed meanwhile is noticed at ``MAIL``,
+    before anything of the message was sent, and replaced at once.
+    """
+
+    def __init__(
+        self,
+        server: SmtpServer,
+        sender: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        tls: Callable[[], ssl.SSLContext] = default_tls_context,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._server = server
+        self._sender = sender
+        self._timeout = timeout
+        self._tls = tls
+        self._monotonic = monotonic
+        self._client: smtplib.SMTP | None = None
+        self._sent = 0
+        self._last_used = 0.0
+
+    def send(self, message: bytes, recipient: str) -> None:
+        """Hand ``message`` over for ``recipient``; raise a DeliveryFailure if not taken."""
+        if self._client is not None and (
+            self._sent >= MAX_MESSAGES_PER_CONNECTION
+            or self._monotonic() - self._last_used > MAX_IDLE
+        ):
+            self.close()
+        reused = self._client is not None
+        try:
+            self._transaction(self._connected(), message, recipient)
+        except _Stale as exc:
+            self._drop()
+            if not reused:
+                raise TemporaryFailure(f"SMTP server {self._server.where}: {exc}") from None
+            try:
+                self._transaction(self._connected(), message, recipient)
+            except _Stale as again:
+                self._drop()
+                raise TemporaryFailure(f"SMTP server {self._server.where}: {again}") from None
+        self._sent += 1
+        self._last_used = self._monotonic()
+
+    def close(self) -> None:
+        """QUIT and close; a failing QUIT is no failure of anything sent before."""
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException):
+            client.close()
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def _connected(self) -> smtplib.SMTP:
+        if self._client is not None:
+            return self._client
+        server = self._server
+        try:
+            if server.implicit_tls:
+                client: smtplib.SMTP = smtplib.SMTP_SSL(
+                    server.host, server.port, timeout=self._timeout, context=self._tls()
+                )
+            else:
+                client = smtplib.SMTP(server.host, server.port, timeout=self._timeout)
+        except (OSError, smtplib.SMTPException) as exc:
             raise TemporaryFailure(
-                f"the SMTP server {server.host} offers no STARTTLS;"
-                " the password is not sent in clear (use smtps://)"
-            )
-    client.login(server.username, server.password or "")
+                f"cannot reach the SMTP server {server.where}: {_describe(exc)}"
+            ) from None
+        try:
+            client.ehlo_or_helo_if_needed()
+            self._log_in(client)
+        except BaseException as exc:
+            client.close()
+            if isinstance(exc, OSError | smtplib.SMTPException):
+                raise _failure(exc, server.where) from None
+            raise
+        self._client, self._sent = client, 0
+        return client
+
+    def _log_in(self, client: smtplib.SMTP) -> None:
+        server = self._server
+        if server.username is None:
+            return
+        if not server.implicit_tls:
+            if client.has_extn("starttls"):
+                client.starttls(context=self._tls())
+                client.ehlo()
+            elif not server.is_loopback:
+                raise TemporaryFailure(
+                    f"the SMTP server {server.host} offers no STARTTLS;"
+                    " the password is not sent in clear (use smtps://)"
+                )
+        client.login(server.username, server.password or "")
+
+    def _transaction(self, client: smtplib.SMTP, message: bytes, recipient: str) -> None:
+        options = []
+        if not (self._sender.isascii() and recipient.isascii()):
+            if not client.has_extn("smtputf8"):
+                raise PermanentFailure(
+                    "the SMTP server cannot take this message: the address needs SMTPUTF8,"
+                    " which the server does not offer"
+                )
+            options += ["SMTPUTF8", "BODY=8BITMIME"]
+        if client.has_extn("size"):
+            options.append(f"SIZE={len(message)}")
+        try:
+            code, answer = client.mail(self._sender, options)
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            raise _Stale(_describe(exc)) from None
+        if code == 421:
+            raise _Stale(f"answered {code} {_text(answer)}")
+        try:
+            if code != 250:
+                self._reset(client)
+                # The sender is a setting of ours, not this recipient's fault: retry.
+                raise TemporaryFailure(
+                    f"sender refused: {code} {_text(answer)} (AFTERSALE_MAIL_FROM)"
+                )
+            code, answer = client.rcpt(recipient)
+            if code not in (250, 251):
+                self._reset(client)
+                _raise_for(code, f"recipient refused: {code} {_text(answer)}")
+            code, answer = client.data(message)
+            if code != 250:
+                self._reset(client)
+                _raise_for(code, f"message refused: {code} {_text(answer)}")
+        except smtplib.SMTPDataError as exc:  # DATA itself refused
+            self._reset(client)
+            _raise_for(exc.smtp_code, f"message refused: {exc.smtp_code} {_text(exc.smtp_error)}")
+        except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
+            raise _failure(exc, self._server.where) from None
+
+    def _reset(self, client: smtplib.SMTP) -> None:
+        """RSET after a refusal, so the next message starts clean; drop a broken connection."""
+        try:
+            code, _answer = client.rset()
+        except (OSError, smtplib.SMTPException):
+            code = 0
+        if code != 250:
+            self._drop()
+
+
+def _failure(exc: BaseException, where: str) -> TemporaryFailure | PermanentFailure:
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return PermanentFailure(f"the SMTP server cannot take this message: {exc}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return TemporaryFailure(
+            f"SMTP server {where} answered {exc.smtp_code} {_text(exc.smtp_error)}"
+        )
+    return TemporaryFailure(f"SMTP server {where}: {_describe(exc)}")
 
 
 def _raise_for(code: int, reason: str) -> None:
     if 500 <= code < 600:
         raise PermanentFailure(reason) from None
     raise TemporaryFailure(reason) from None
-
-
-def _close(client: smtplib.SMTP) -> None:
-    # The message may already be accepted: a failing QUIT must not turn that
-    # into a failure (and a second copy).
-    try:
-        client.quit()
-    except (OSError, smtplib.SMTPException):
-        client.close()
 
 
 def _text(answer: bytes | str) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.runtime.store.bulk import insert_new
 from services.runtime.store.models import Notification
+from services.runtime.store.outbox_signal import notify_outbox
 
 
 @dataclass
@@ -73,6 +74,8 @@ class NewNotifications:
                              returning=("id",))  # fmt: skip
         self.rows.clear()
         self._keys.clear()
+        if written:
+            notify_outbox(session)  # wakes a waiting deliverer when this commits
         return len(written)
 
 
