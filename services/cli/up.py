@@ -131,9 +131,16 @@ def ingest(supervised: bool) -> None:
 
 @click.command()
 @click.argument("names", nargs=-1)
-@click.option("--threads", default=4, show_default=True, help="Worker threads.")
+@click.option(
+    "--threads",
+    default=1,
+    show_default=True,
+    help="Worker threads. One is fastest: batches keep one busy, and more "
+    "threads only contend for the GIL while one of them holds the store's lock; "
+    "run more worker processes to use more cores.",
+)
 def worker(names: tuple[str, ...], threads: int) -> None:
-    """Run dramatiq workers (default: all of them): notifier, …"""
+    """Run dramatiq workers (default: all of them): notifier, escalator, checkins, feedback."""
     from services.runtime.worker_runner import WORKERS, run_workers
 
     unknown = [name for name in names if name not in WORKERS]

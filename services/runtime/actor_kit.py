@@ -7,17 +7,18 @@ from datetime import datetime
 
 import dramatiq
 import structlog
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from events import EnvelopeBase
 from services.runtime.effects import Effect
 from services.runtime.errors import describe_failure
-from services.runtime.event_batch import Dispatched, Handled, handle_batch
-from services.runtime.outbox import OutboxContext, apply_effects
+from services.runtime.event_batch import Dispatched, Handled, Plan, handle_batch
+from services.runtime.outbox import OutboxContext, apply_state_changes, prepare_messages
 from services.runtime.policies import Policies
 from services.runtime.rendering import Renderer
 from services.runtime.routing import event_types_of
 from services.runtime.settings import secret_key
+from services.runtime.store.engine import read_session_factory
 from services.runtime.store.models import EventRecord, Timer
 from services.runtime.store.notifications import NewNotifications
 from services.runtime.views import World
@@ -50,43 +51,55 @@ def outbox_for(context: WorkerContext, shop_id: str, now: datetime) -> OutboxCon
 def handle_recorded_events(
     context: WorkerContext, worker: str, dispatched: Sequence[Dispatched], react: Reaction
 ) -> Handled:
-    """React to recorded events in one transaction, with the worker's receipts.
+    """React to recorded events: decide and render from a snapshot, then write
+    the effects with the worker's receipts in one transaction (see `event_batch`).
 
-    A redelivered batch finds its receipts and does nothing (see `event_batch`).
+    A redelivered batch finds its receipts and does nothing.
     """
     log = structlog.get_logger(f"aftersale.{worker}")
     now = context.clock()
     contexts: dict[str, OutboxContext] = {}
 
-    def step(
-        session: Session,
-        record: EventRecord,
-        event: EnvelopeBase,
-        world: World,
-        written: NewNotifications,
-    ) -> int:
-        shop_id = record.shop_id
-        effects = react(event, world, now, context.policies.for_shop(shop_id))
-        outbox = contexts.get(shop_id) or contexts.setdefault(
-            shop_id, outbox_for(context, shop_id, now)
-        )
-        apply_effects(session, effects, world.customer, outbox, written)
-        log.debug("event handled", event_id=record.event_id, shop_id=shop_id,
-                  type=record.type, effects=len(effects))  # fmt: skip
-        return len(effects)
+    def outbox(shop_id: str) -> OutboxContext:
+        found = contexts.get(shop_id)
+        if found is None:
+            found = contexts[shop_id] = outbox_for(context, shop_id, now)
+        return found
 
-    with context.sessions.begin() as session:
-        result = handle_batch(
-            session,
-            worker=worker,
-            dispatched=dispatched,
-            event_types=event_types_of(worker),
-            now=now,
-            react=step,
-        )
+    def plan(record: EventRecord, event: EnvelopeBase, world: World) -> Plan:
+        effects = react(event, world, now, context.policies.for_shop(record.shop_id))
+        messages = NewNotifications()
+        prepare_messages(effects, world.customer, outbox(record.shop_id), messages)
+        log.debug("event decided", event_id=record.event_id, shop_id=record.shop_id,
+                  type=record.type, effects=len(effects))  # fmt: skip
+        return Plan(record, effects, world.customer, messages)
+
+    def apply(session: Session, chosen: Plan) -> None:
+        apply_state_changes(session, chosen.effects, chosen.customer,
+                            outbox(chosen.record.shop_id))  # fmt: skip
+
+    result = handle_batch(
+        reading_sessions(context),
+        context.sessions,
+        worker=worker,
+        dispatched=dispatched,
+        event_types=event_types_of(worker),
+        now=now,
+        plan=plan,
+        apply=apply,
+    )
     log.info("events handled", handled=result.handled, skipped=result.skipped,
-             effects=result.effects)  # fmt: skip
+             earlier=result.earlier, effects=result.effects)  # fmt: skip
     return result
+
+
+def reading_sessions(context: WorkerContext) -> sessionmaker[Session]:
+    """Read-only sessions on the worker's store (made once per context)."""
+    found = context.extras.get("read_sessions")
+    if found is None:
+        bind = context.sessions.kw["bind"]
+        found = context.extras["read_sessions"] = read_session_factory(bind)
+    return found
 
 
 def live_timer(session: Session, timer_id: int, version: int) -> Timer | None:

@@ -1,37 +1,42 @@
-"""A worker's reaction to many recorded events in one transaction.
+"""A worker's reaction to many recorded events, written in one transaction.
 
 The ingest hands each worker the events of one ingest batch in one dramatiq
-message. The worker claims their receipts (one statement: events handled
-before, or by a twin in flight, drop out), reads them from the event log,
-loads the state around them in a few queries, reacts to each in log order and
-writes every outbox row at the end: one commit (one fsync on SQLite) per batch
-instead of per event, and the same guarantees, since the receipts and the
-effects still commit together.
+message. The worker reads them from the event log, loads the state around
+them in a few queries, decides and renders every reaction in log order from a
+read-only snapshot, then, in one short write transaction, claims the receipts
+(one statement: events handled before, or by a twin in flight, drop out) and
+writes what was decided for the events it claimed: one commit (one fsync on
+SQLite) per batch instead of per event, and the same guarantees, since the
+receipts and the effects still commit together.
 
 Per-order order: an earlier event of the same order or ticket that this worker
 has not handled yet (it sits in another message, taken by another thread or
 process) is handled first, in this transaction, so a customer's messages are
 written, and then sent, in the order their events were recorded. Such an
-earlier event runs in a savepoint: if it fails, it is left to its own message.
+earlier event is claimed and applied in a savepoint: if it fails, it is left
+to its own message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from events import EnvelopeBase, parse_event
+from services.runtime.effects import Effect
+from services.runtime.errors import describe_failure
 from services.runtime.eventlog_reader import EventMissing
 from services.runtime.receipts import EventKey, claim
 from services.runtime.store.keys import shop_keys_in
 from services.runtime.store.models import EventRecord, HandledEvent
 from services.runtime.store.notifications import NewNotifications
+from services.runtime.views import CustomerView, World
 from services.runtime.world import Subject, WorldLoader
 
 #: Earlier events of the same order are looked for this far back.
@@ -54,59 +59,136 @@ class Dispatched:
 
 @dataclass(frozen=True)
 class Handled:
-    """What a batch came to: events reacted to, skipped as handled, effects."""
+    """What a batch came to: its events reacted to and skipped as handled,
+    earlier events of its orders brought along, and their effects."""
 
     handled: int
     skipped: int
     effects: int
+    earlier: int = 0
+
+
+@dataclass
+class Plan:
+    """One event's reaction, decided and rendered, waiting to be written."""
+
+    record: EventRecord
+    effects: list[Effect]
+    customer: CustomerView | None
+    messages: NewNotifications
+    #: An earlier event of an order in the batch, brought along to keep order.
+    earlier: bool = False
+
+    @property
+    def key(self) -> EventKey:
+        return (self.record.shop_id, self.record.event_id)
+
+
+#: A worker's reaction to one event: (event, its world) -> effects and messages.
+Planner = Callable[[EventRecord, EnvelopeBase, World], Plan]
+#: Carries out a plan's timers and ticket changes in the write transaction.
+Applier = Callable[[Session, Plan], None]
 
 
 def handle_batch(
-    session: Session,
+    read_sessions: sessionmaker[Session],
+    write_sessions: sessionmaker[Session],
     *,
     worker: str,
     dispatched: Sequence[Dispatched],
     event_types: Collection[str],
     now: datetime,
-    react: Any,
+    plan: Planner,
+    apply: Applier,
 ) -> Handled:
-    """React to `dispatched` in `session`'s transaction (the caller commits).
+    """React to `dispatched`: decide and render from a snapshot, then write.
 
-    `react(session, record, event, world, written) -> effects applied` is the
-    worker's load-decide-apply step for one event.
+    Reading the events and their state, deciding and rendering (most of the
+    work) happen in a read-only transaction; the write transaction that
+    follows only claims the receipts and writes what was decided for the
+    events it claimed. On SQLite the write lock is thus held for the writes
+    alone, not while templates render. Decisions read only the state the
+    ingest keeps (committed before the dispatch), never an earlier effect of
+    the same batch, so deciding ahead of the write sees what deciding inside
+    it would.
 
     Raises:
         EventMissing: an event is not in the log yet (retry later).
     """
     log = structlog.get_logger(f"aftersale.{worker}")
-    records = _records(session, [d.key for d in dispatched])
-    missing = {d.key for d in dispatched} - set(records)
-    if missing:
-        shop_id, event_id = sorted(missing)[0]
-        raise EventMissing(f"event {event_id!r} of shop {shop_id!r} is not in the event log")
-    loader = WorldLoader(session)
-    effects = 0
-    for earlier in _earlier_unhandled(session, worker, list(records.values()), event_types, now):
-        try:
-            with session.begin_nested():
-                if claim(session, worker, [(earlier.shop_id, earlier.event_id)], now):
-                    event = parse_event(earlier.body)
-                    written = NewNotifications()
-                    world = loader.world(subject_of(earlier, event))
-                    effects += react(session, earlier, event, world, written)
-                    written.write(session)
-        except Exception as exc:  # left to its own message, which retries or dead-letters it
-            log.warning("earlier event of the same order failed; left to its own message",
-                        event_id=earlier.event_id, error=type(exc).__name__)  # fmt: skip
-    claimed = claim(session, worker, records, now)
-    todo = sorted((records[key] for key in claimed), key=lambda record: record.id)
-    parsed = [(record, parse_event(record.body)) for record in todo]
-    loader.prefetch(subject_of(record, event) for record, event in parsed)
-    written = NewNotifications()
-    for record, event in parsed:
-        effects += react(session, record, event, loader.world(subject_of(record, event)), written)
-    written.write(session)
-    return Handled(handled=len(todo), skipped=len(records) - len(todo), effects=effects)
+    with read_sessions() as session:
+        records = _records(session, [d.key for d in dispatched])
+        missing = {d.key for d in dispatched} - set(records)
+        if missing:
+            shop_id, event_id = sorted(missing)[0]
+            raise EventMissing(f"event {event_id!r} of shop {shop_id!r} is not in the event log")
+        done = _handled(session, worker, list(records))
+        todo = sorted((r for k, r in records.items() if k not in done), key=lambda r: r.id)
+        loader = WorldLoader(session)
+        plans: list[Plan] = []
+        for earlier in _earlier_unhandled(session, worker, todo, event_types, now):
+            try:
+                event = parse_event(earlier.body)
+                brought = plan(earlier, event, loader.world(subject_of(earlier, event)))
+                brought.earlier = True
+                plans.append(brought)
+            except Exception as exc:  # left to its own message, which retries or dead-letters it
+                log.warning("earlier event of the same order failed; left to its own message",
+                            event_id=earlier.event_id, error=describe_failure(exc))  # fmt: skip
+        parsed = [(record, parse_event(record.body)) for record in todo]
+        loader.prefetch(subject_of(record, event) for record, event in parsed)
+        plans += [plan(record, event, loader.world(subject_of(record, event)))
+                  for record, event in parsed]  # fmt: skip
+    if not plans:
+        return Handled(handled=0, skipped=len(records), effects=0)
+    with write_sessions.begin() as session:
+        written = NewNotifications()
+        chosen = [p for p in plans if p.earlier and _apply_alone(session, worker, p, apply, now)]
+        ours = [p for p in plans if not p.earlier]
+        claimed = claim(session, worker, [p.key for p in ours], now)
+        chosen += [p for p in ours if p.key in claimed]
+        for chosen_plan in sorted(chosen, key=lambda p: p.record.id):
+            if not chosen_plan.earlier:
+                apply(session, chosen_plan)
+            written.extend(chosen_plan.messages)
+        written.write(session)
+    handled = sum(1 for p in chosen if not p.earlier)
+    return Handled(
+        handled=handled,
+        skipped=len(records) - handled,
+        effects=sum(len(p.effects) for p in chosen),
+        earlier=len(chosen) - handled,
+    )
+
+
+def _apply_alone(session: Session, worker: str, plan: Plan, apply: Applier, now: datetime) -> bool:
+    """Claim and apply an earlier event in a savepoint; False if taken or failed
+    (a failure is left to the event's own message, which retries or dead-letters it)."""
+    try:
+        with session.begin_nested():
+            if not claim(session, worker, [plan.key], now):
+                return False
+            apply(session, plan)
+    except Exception as exc:
+        structlog.get_logger(f"aftersale.{worker}").warning(
+            "earlier event of the same order failed; left to its own message",
+            event_id=plan.record.event_id,
+            error=describe_failure(exc),
+        )
+        return False
+    return True
+
+
+def _handled(session: Session, worker: str, keys: Sequence[EventKey]) -> set[EventKey]:
+    """The keys among `keys` this worker already has a receipt for."""
+    found: set[EventKey] = set()
+    for start in range(0, len(keys), _CHUNK):
+        query = select(HandledEvent.shop_id, HandledEvent.event_id).where(
+            HandledEvent.worker == worker,
+            shop_keys_in(HandledEvent.shop_id, HandledEvent.event_id, keys[start : start + _CHUNK]),
+        )
+        found |= {(str(shop), str(event)) for shop, event in session.execute(query)}
+    return found
 
 
 def subject_of(record: EventRecord, event: EnvelopeBase) -> Subject:
@@ -165,12 +247,7 @@ def _earlier_unhandled(
         return []
     # Receipts looked up by their unique key, not joined: every store plans it
     # as index look-ups, however young its statistics.
-    keys = [(r.shop_id, r.event_id) for r in candidates]
-    receipts = select(HandledEvent.shop_id, HandledEvent.event_id).where(
-        HandledEvent.worker == worker,
-        shop_keys_in(HandledEvent.shop_id, HandledEvent.event_id, keys),
-    )
-    handled = {(str(shop_id), str(event_id)) for shop_id, event_id in session.execute(receipts)}
+    handled = _handled(session, worker, [(r.shop_id, r.event_id) for r in candidates])
     unhandled = [r.id for r in candidates if (r.shop_id, r.event_id) not in handled]
     if not unhandled:
         return []

@@ -257,26 +257,28 @@ def _open_ticket(
     session.flush()
 
 
-def apply_effects(
-    session: Session,
+def prepare_messages(
     effects: Iterable[Effect],
     customer: CustomerView | None,
     ctx: OutboxContext,
-    written: NewNotifications | None = None,
+    written: NewNotifications,
 ) -> None:
-    """Carry out `effects` in the session's transaction.
-
-    Messages go to `written` when given (the caller writes a whole batch's at
-    once, after the last event), else they are written before returning.
-    """
-    own = written is None
-    outbox = NewNotifications() if written is None else written
+    """Render the messages among `effects` into `written`; no store is touched,
+    so a worker does this before it takes the store's write lock."""
     for effect in effects:
         match effect:
             case NotifyCustomer():
-                _notify_customer(outbox, effect, customer, ctx)
+                _notify_customer(written, effect, customer, ctx)
             case AlertStaff():
-                _alert_staff(outbox, effect, ctx)
+                _alert_staff(written, effect, ctx)
+
+
+def apply_state_changes(
+    session: Session, effects: Iterable[Effect], customer: CustomerView | None, ctx: OutboxContext
+) -> None:
+    """Carry out the timers and ticket changes among `effects` in the session's transaction."""
+    for effect in effects:
+        match effect:
             case ScheduleTimer():
                 timers.schedule(
                     session,
@@ -319,5 +321,17 @@ def apply_effects(
                 ticket = state.ticket(session, ctx.shop_id, effect.ticket_id)
                 if ticket is not None:
                     ticket.escalation_level = max(ticket.escalation_level, effect.level)
-    if own:
-        outbox.write(session)
+
+
+def apply_effects(
+    session: Session,
+    effects: Iterable[Effect],
+    customer: CustomerView | None,
+    ctx: OutboxContext,
+) -> None:
+    """Carry out `effects` in the session's transaction, messages included."""
+    effects = list(effects)
+    written = NewNotifications()
+    prepare_messages(effects, customer, ctx, written)
+    apply_state_changes(session, effects, customer, ctx)
+    written.write(session)

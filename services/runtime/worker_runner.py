@@ -25,7 +25,7 @@ WORKERS: dict[str, str] = {
 
 
 def run_workers(
-    settings: Settings, names: list[str], stop: threading.Event, *, threads: int = 4
+    settings: Settings, names: list[str], stop: threading.Event, *, threads: int = 1
 ) -> None:
     broker = build_broker(settings)
     context = WorkerContext(

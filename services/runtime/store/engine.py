@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -22,6 +25,40 @@ def normalise_url(url: str) -> str:
 READ_ONLY = "aftersale_read_only"
 
 
+#: How long a writer waits for SQLite's write lock before giving up (seconds).
+WRITE_LOCK_PATIENCE = 30.0
+#: Longest pause between two tries for the write lock (seconds).
+WRITE_LOCK_MAX_PAUSE = 0.004
+#: SQLite's own wait for other locks (milliseconds).
+BUSY_TIMEOUT_MS = 30_000
+
+
+def take_write_lock(raw: Any, patience: float = WRITE_LOCK_PATIENCE) -> None:
+    """``BEGIN IMMEDIATE``, trying every few milliseconds until it is ours.
+
+    SQLite's own busy handler backs off to sleeps of 100 ms, so a process that
+    waits behind processes with many short transactions keeps missing the
+    moments the lock is free, and its queue grows. Trying again after half a
+    millisecond to four milliseconds (with jitter) takes the lock soon after
+    it is released, whoever held it.
+    """
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + patience
+        pause = 0.0005
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 1.5, WRITE_LOCK_MAX_PAUSE)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -31,7 +68,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
@@ -43,7 +80,7 @@ def _configure_sqlite(engine: Engine) -> None:
         if connection.get_execution_options().get(READ_ONLY):
             connection.exec_driver_sql("BEGIN")
         else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            take_write_lock(connection.connection.dbapi_connection)
 
 
 def build_engine(url: str, *, echo: bool = False, pooled: bool = True) -> Engine:

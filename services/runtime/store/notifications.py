@@ -67,6 +67,13 @@ class NewNotifications:
             }
         )
 
+    def extend(self, other: NewNotifications) -> None:
+        """Add what `other` decided, after what this one holds."""
+        for row in other.rows:
+            if row["idempotency_key"] not in self._keys:
+                self._keys.add(row["idempotency_key"])
+                self.rows.append(row)
+
     def write(self, session: Session) -> int:
         """Insert what was decided; how many rows were new."""
         table = Notification.__table__
