@@ -6,9 +6,11 @@ other recipients' go out beside them and a slow server holds up one lane
 only. A lane keeps its sessions (an SMTP connection) open between messages
 and closes them after ``IDLE_CLOSE`` seconds without work.
 
-After a message is accepted, its lane waits until the result is written down
-before it sends the next: at most one accepted-but-unrecorded message per
-lane, which bounds what a crash can make the deliverer send again.
+After a message is accepted, its lane completes the next one only once that
+result is written down: at most one accepted-but-unrecorded message per lane,
+which bounds what a crash can make the deliverer send again. With SMTP all of
+the next hand-over but its final "." goes out meanwhile, so recording and
+sending overlap.
 
 A message handed back unsent (stopping, or half its lease used up waiting)
 holds back the shop's later messages to that recipient queued behind it:
@@ -153,12 +155,15 @@ class _Lane(threading.Thread):
         self._held: set[str] = set()
 
     def run(self) -> None:
+        #: The last message this lane got accepted: the next one is completed
+        #: only once its result is written down.
+        last: Job | None = None
         try:
             while (job := self._next()) is not None:
                 if self._abort.is_set():
                     continue
                 try:
-                    result = self._handle(job)
+                    result = self._handle(job, last)
                 except Exception as exc:  # a bug outside the channel: reported, lane goes on
                     self._report(Crash(exc))
                     continue
@@ -168,10 +173,13 @@ class _Lane(threading.Thread):
                     continue
                 self._report(Done(job, result))
                 if result.outcome == "sent":
-                    while not job.recorded.wait(1.0) and not self._abort.is_set():
-                        pass
+                    last = job
         finally:
             self._close_sessions()
+
+    def _await_record(self, last: Job | None) -> None:
+        while last is not None and not last.recorded.wait(1.0) and not self._abort.is_set():
+            pass
 
     def _next(self) -> Job | None:
         while True:
@@ -182,7 +190,7 @@ class _Lane(threading.Thread):
             except queue.Empty:
                 self._close_sessions()
 
-    def _handle(self, job: Job) -> Result:
+    def _handle(self, job: Job, last: Job | None) -> Result:
         notification, now = job.notification, self._clock()
         # Order matters within a shop: one shop's messages to a customer.
         key = f"{notification.shop_id}\n{lane_key(notification.recipient)}"
@@ -198,15 +206,25 @@ class _Lane(threading.Thread):
             return released(
                 notification, now=now, lease_until=job.lease_until, due_at=now, reason=why
             )
-        answer, reason = self._send(notification)
+        answer, reason = self._send(notification, last)
         return self._decide(job, answer, reason, self._clock())
 
-    def _send(self, notification: Notification) -> tuple[Answer, str | None]:
+    def _send(self, notification: Notification, last: Job | None) -> tuple[Answer, str | None]:
+        """Hand the message over; with a staged session, everything but the last
+        step goes out while ``last``'s result is still being written down."""
         channel = self._channels.get(notification.channel)
         if channel is None:
             return "permanent", f"no {notification.channel!r} channel is configured"
         try:
-            self._sender_for(notification.channel, channel).send(notification)
+            sender = self._sender_for(notification.channel, channel)
+            begin = getattr(sender, "begin", None)
+            if begin is None:
+                self._await_record(last)
+                sender.send(notification)
+            else:
+                finish = begin(notification)
+                self._await_record(last)
+                finish()
         except TemporaryFailure as exc:
             return "temporary", exc.reason
         except PermanentFailure as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from services.runtime.store.models import Notification
@@ -43,6 +44,17 @@ class ChannelSession(Protocol):
 
     def close(self) -> None:
         """Let go of what is kept open; never raises."""
+        ...
+
+
+class StagedSession(ChannelSession, Protocol):
+    """A session that can do all of a hand-over but its last step ahead (SMTP:
+    everything before the final "."), so the next message is on its way while
+    the last one's result is written down; nothing is accepted before the step
+    the returned function takes."""
+
+    def begin(self, notification: Notification) -> Callable[[], None]:
+        """Start the hand-over (failures as :meth:`Channel.send`); the result completes it."""
         ...
 
 

@@ -15,6 +15,7 @@ import ssl
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -147,16 +148,34 @@ class EmailSession:
         self._smtp = smtp
 
     def send(self, notification: Notification) -> None:
+        self.begin(notification)()
+
+    def begin(self, notification: Notification) -> Callable[[], None]:
+        """All of the hand-over but its last step; calling the result completes it
+        (see :meth:`SmtpSession.begin`). A file is written at once."""
         data = self._channel.message_for(notification)
         if self._smtp is None:
             self._channel.write_file(notification, data)
-            return
+            return _nothing
         try:
-            self._smtp.send(data, email_address(notification.recipient))
+            finish = self._smtp.begin(data, email_address(notification.recipient))
         except TemporaryFailure:
             self._channel.keep_for_retry(notification, data)
             raise
 
+        def complete() -> None:
+            try:
+                finish()
+            except TemporaryFailure:
+                self._channel.keep_for_retry(notification, data)
+                raise
+
+        return complete
+
     def close(self) -> None:
         if self._smtp is not None:
             self._smtp.close()
+
+
+def _nothing() -> None:
+    return None
