@@ -27,6 +27,7 @@ from services.ingest.delivery import (
     ORIGINAL_EXCHANGE,
     ORIGINAL_ROUTING_KEY,
 )
+from services.runtime.logging import mask_personal_data
 from services.runtime.topology import DEAD_LETTER_QUEUE, EVENTS_EXCHANGE
 from services.runtime.worker_failures import DEAD_LETTERED_AT as WORKER_DEAD_LETTERED_AT
 from services.runtime.worker_failures import ERROR as WORKER_ERROR
@@ -127,7 +128,8 @@ class DeadLetter:
             "event_id": _str_or_none(body.get("event_id")),
             "type": _str_or_none(body.get("type")),
             "shop_id": _str_or_none(body.get("shop_id")),
-            "reason": text(headers.get(ERROR)),
+            # Masked: a validation error may quote the customer's address.
+            "reason": _masked(text(headers.get(ERROR))),
             "error_code": text(headers.get(ERROR_CODE)),
             "when": text(headers.get(DEAD_LETTERED_AT)) or self._timestamp(),
             "size": len(self.body),
@@ -159,7 +161,7 @@ class DeadLetter:
             "event_id": event[1],
             "type": event[2],
             "shop_id": event[0],
-            "reason": reason,
+            "reason": _masked(reason),
             "error_code": text(options.get(WORKER_ERROR_CODE)) or "retries_exhausted",
             "when": text(options.get(WORKER_DEAD_LETTERED_AT))
             or self._death_time()
@@ -201,6 +203,10 @@ class DeadLetter:
             "body_encoding": encoding,
             "body": body,
         }
+
+
+def _masked(reason: str | None) -> str | None:
+    return mask_personal_data(reason) if reason is not None else None
 
 
 def _str_or_none(value: Any) -> str | None:

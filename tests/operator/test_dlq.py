@@ -283,3 +283,20 @@ def test_a_replay_the_broker_cannot_route_leaves_the_dead_letter_in_place(
     wait_until(lambda: queue_depth(amqp_url, "aftersale.notifier.XQ") == 1, what="it back")
     [(_, kept)] = get_all(amqp_url, "aftersale.notifier.XQ")
     assert kept == body
+
+
+def test_a_reason_that_quotes_a_customer_address_is_listed_masked(
+    amqp_url: str, sqlite_url: str
+) -> None:
+    event = factories.order_placed()
+    event["data"]["customer"]["email"] = "jan.kowalski@localhost"  # no dot: not an address
+    body = factories.to_bytes(event)
+    with running_ingest(amqp_url, sqlite_url):
+        publish_raw(amqp_url, body, "order.placed", message_id=event["event_id"])
+        wait_until(lambda: dead_letter_count(amqp_url, 1), what="the dead letter")
+    [record] = run_json(amqp_url, "list")
+    assert "data.customer.email" in record["reason"], record["reason"]
+    assert "jan.kowalski" not in record["reason"]
+    assert "jan.kowalski" not in run(amqp_url, "list").output
+    # `show` is the byte-for-byte view: the body as it came.
+    assert run_json(amqp_url, "show", record["id"])["body"].encode() == body
