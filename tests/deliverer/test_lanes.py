@@ -159,7 +159,9 @@ def test_a_sender_waits_for_its_message_to_be_recorded_before_the_next(
     with running(deliverer):
         wait_until(lambda: count_sent(sessions) == total, timeout=60, what="all sent")
     # The other senders' messages at most: each has one accepted and unrecorded.
-    assert 0 < channel.most_unrecorded <= SENDERS - 1
+    # (How many overlap depends on the scheduler, so no lower bound: a sender
+    # that did not wait would show up to a whole claim unrecorded.)
+    assert channel.most_unrecorded <= SENDERS - 1
 
 
 class BrokenFor(PolicyBook):
