@@ -43,8 +43,8 @@ log = structlog.get_logger("aftersale.ingest")
 
 #: How long to wait for more messages before a partial batch is handled, and
 #: the most a batch's first message waits for the batch to fill.
-BATCH_LINGER_SECONDS = 0.02
-BATCH_MAX_AGE_SECONDS = 0.05
+BATCH_LINGER_SECONDS = 0.05
+BATCH_MAX_AGE_SECONDS = 0.2
 #: How long to block when idle, so a stop request is noticed promptly.
 IDLE_POLL_SECONDS = 0.25
 
@@ -133,20 +133,26 @@ class IngestService:
         buffer: list[Delivery],
         stop: threading.Event,
     ) -> None:
-        opened_at = 0.0
+        # When the batch in the buffer began. Messages also arrive while a batch
+        # is being handled (its confirms are waited for on this connection), so
+        # the next batch begins when the buffer is first seen non-empty.
+        opened_at: float | None = None
         while not stop.is_set():
+            if buffer and opened_at is None:
+                opened_at = time.monotonic()
             before = len(buffer)
             connection.process_data_events(
                 time_limit=BATCH_LINGER_SECONDS if buffer else IDLE_POLL_SECONDS
             )
-            if buffer and not before:
+            if buffer and opened_at is None:
                 opened_at = time.monotonic()
             full = len(buffer) >= self.prefetch
             quiet = len(buffer) == before
-            old = time.monotonic() - opened_at >= BATCH_MAX_AGE_SECONDS
+            old = opened_at is not None and time.monotonic() - opened_at >= BATCH_MAX_AGE_SECONDS
             if buffer and (full or quiet or old):
                 batch = buffer[:]
                 buffer.clear()
+                opened_at = None
                 self._handle(batch, consume, publisher, stop)
 
     def _record(self, batch: list[Delivery]) -> BatchOutcome:

@@ -67,7 +67,9 @@ def test_a_killed_worker_loses_no_event_and_writes_no_message_twice(
     env = {"AFTERSALE_AMQP_URL": amqp_url, "AFTERSALE_DATABASE_URL": database_url,
            "AFTERSALE_SECRET_KEY": "t"}  # fmt: skip
     log = tmp_path / "worker.log"
-    with running_ingest(amqp_url, database_url) as ingest:
+    # Small ingest batches make many worker messages, so the kill lands between
+    # committed batches and inside one.
+    with running_ingest(amqp_url, database_url, prefetch=10) as ingest:
         worker = start(["worker", "notifier"], env, log)
         with EventPublisher(amqp_url) as publisher:
             for n in range(orders):
