@@ -133,13 +133,13 @@ def ingest(supervised: bool) -> None:
 @click.argument("names", nargs=-1)
 @click.option(
     "--threads",
-    default=1,
-    show_default=True,
-    help="Worker threads. One is fastest: batches keep one busy, and more "
-    "threads only contend for the GIL while one of them holds the store's lock; "
-    "run more worker processes to use more cores.",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker threads (default: 1 on SQLite, whose single write lock more "
+    "threads only contend for; 4 on PostgreSQL, where a batch mostly waits for "
+    "round trips). Run more worker processes to use more cores.",
 )
-def worker(names: tuple[str, ...], threads: int) -> None:
+def worker(names: tuple[str, ...], threads: int | None) -> None:
     """Run dramatiq workers (default: all of them): notifier, escalator, checkins, feedback."""
     from services.runtime.worker_runner import WORKERS, run_workers
 

@@ -15,6 +15,18 @@ from services.runtime.workers import WorkerContext, build_broker
 
 log = structlog.get_logger("aftersale.worker")
 
+#: Worker threads when none are asked for. On SQLite one: the store has one
+#: write lock, and more threads only contend for it and the GIL. On PostgreSQL
+#: a batch spends most of its time waiting for round trips, which release the
+#: GIL, so several threads keep the worker busy.
+SQLITE_THREADS = 1
+SERVER_STORE_THREADS = 4
+
+
+def default_threads(database_url: str) -> int:
+    return SQLITE_THREADS if database_url.startswith("sqlite") else SERVER_STORE_THREADS
+
+
 #: Worker name → module with a `register(broker, context)` function.
 WORKERS: dict[str, str] = {
     "notifier": "services.notifier.actors",
@@ -25,7 +37,7 @@ WORKERS: dict[str, str] = {
 
 
 def run_workers(
-    settings: Settings, names: list[str], stop: threading.Event, *, threads: int = 1
+    settings: Settings, names: list[str], stop: threading.Event, *, threads: int | None = None
 ) -> None:
     broker = build_broker(settings)
     context = WorkerContext(
@@ -35,9 +47,10 @@ def run_workers(
     )
     for name in names:
         importlib.import_module(WORKERS[name]).register(broker, context)
+    threads = threads or default_threads(settings.database_url)
     worker = dramatiq.Worker(broker, worker_threads=threads)
     worker.start()
-    log.info("workers running", workers=names, actors=sorted(broker.actors))
+    log.info("workers running", workers=names, threads=threads, actors=sorted(broker.actors))
     stop.wait()
     log.info("workers stopping")
     worker.stop(timeout=30_000)
