@@ -221,7 +221,7 @@ def up_environment(
         AFTERSALE_HTTP_ADDR=http_addr,
         AFTERSALE_PUBLIC_URL=f"http://{http_addr}",
         AFTERSALE_OUTBOX_DIR=str(folder / "outbox"),
-        AFTERSALE_LOG_LEVEL="warning",
+        AFTERSALE_LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "warning"),
         AFTERSALE_LOG_FORMAT="json",
     )
     return env
@@ -253,6 +253,14 @@ def interrupts_deferred() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
+def _save_log(log: Path) -> None:
+    """Keep `up`'s log (its processes' stop lines carry their counters) where
+    ``BENCH_SAVE_LOG`` says, the last run's only."""
+    target = os.environ.get("BENCH_SAVE_LOG")
+    if target and log.exists():
+        shutil.copyfile(log, target)
+
+
 @contextlib.contextmanager
 def running_system(
     store: str, pg_url: str, management: Management, id_regex: str
@@ -262,6 +270,7 @@ def running_system(
     folder = Path(tempfile.mkdtemp(prefix="aftersale-pipeline-"))
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
+        cleanup.callback(_save_log, folder / "up.log")
         amqp_url = cleanup.enter_context(throwaway_vhost(management))
         database_url, pg_database = cleanup.enter_context(_store(store, pg_url, folder))
         sink = start_sink(folder, id_regex)
