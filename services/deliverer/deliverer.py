@@ -170,6 +170,10 @@ class Deliverer:
         while not stop.is_set():
             try:
                 pipeline.step(0)
+                # A wake-up taken here (it came while results were recorded)
+                # counts, or the wait below would sleep through it.
+                if pipeline.woken:
+                    pipeline.woken, may_be_due = False, True
                 if may_be_due and pipeline.outstanding <= batch // 2:
                     wanted = batch - pipeline.outstanding
                     may_be_due = pipeline.claim(wanted) == wanted

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -186,3 +188,45 @@ def test_notify_outbox_does_nothing_on_sqlite(sqlite_url: str) -> None:
             notify_outbox(session)
     finally:
         engine.dispose()
+
+
+class Chained:
+    """Accepts each message; a moment after, a "worker" writes the next one and
+    signals it, so its NOTIFY arrives while the deliverer records the last."""
+
+    def __init__(self, sessions: sessionmaker[Session], total: int) -> None:
+        self.sessions, self.total = sessions, total
+        self.sent: list[float] = []
+
+    def send(self, notification: Notification) -> None:
+        self.sent.append(time.monotonic())
+        if len(self.sent) < self.total:
+            threading.Timer(0.003, self._write_next, args=(len(self.sent),)).start()
+
+    def _write_next(self, n: int) -> None:
+        with self.sessions.begin() as session:
+            row = _rows(1, idempotency_key=f"chained-{n}", channel="sms", next_attempt_at=utcnow())
+            session.execute(insert(Notification), row)
+            notify_outbox(session)
+
+
+def test_a_notify_that_comes_while_results_are_recorded_is_not_lost(pg_url: str) -> None:
+    engine = build_engine(pg_url)
+    sessions = session_factory(engine)
+    total = 8
+    channel = Chained(sessions, total)
+    deliverer = Deliverer(sessions, {"sms": channel}, PolicyBook(), listen_url=pg_url)
+    stop = threading.Event()
+    worker = threading.Thread(target=deliverer.run, args=(stop,), kwargs={"poll_interval": 600})
+    worker.start()
+    try:
+        wait_until(lambda: _listening(engine), what="the deliverer listening")
+        channel._write_next(0)
+        wait_until(lambda: len(channel.sent) == total, timeout=60, what="the whole chain")
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+        engine.dispose()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(channel.sent)]
+    # Each next message is sent at once, never at the next look (seconds away).
+    assert max(gaps) < 1.0, gaps
