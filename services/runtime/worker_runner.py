@@ -7,6 +7,7 @@ import threading
 
 import dramatiq
 import structlog
+from sqlalchemy import Engine
 
 from services.runtime.policies import load_policies
 from services.runtime.settings import Settings
@@ -23,8 +24,8 @@ SQLITE_THREADS = 1
 SERVER_STORE_THREADS = 4
 
 
-def default_threads(database_url: str) -> int:
-    return SQLITE_THREADS if database_url.startswith("sqlite") else SERVER_STORE_THREADS
+def default_threads(engine: Engine) -> int:
+    return SQLITE_THREADS if engine.dialect.name == "sqlite" else SERVER_STORE_THREADS
 
 
 #: Worker name → module with a `register(broker, context)` function.
@@ -40,14 +41,15 @@ def run_workers(
     settings: Settings, names: list[str], stop: threading.Event, *, threads: int | None = None
 ) -> None:
     broker = build_broker(settings)
+    engine = build_engine(settings.database_url)
     context = WorkerContext(
         settings=settings,
-        sessions=session_factory(build_engine(settings.database_url)),
+        sessions=session_factory(engine),
         policies=load_policies(settings.policies),
     )
     for name in names:
         importlib.import_module(WORKERS[name]).register(broker, context)
-    threads = threads or default_threads(settings.database_url)
+    threads = threads or default_threads(engine)
     worker = dramatiq.Worker(broker, worker_threads=threads)
     worker.start()
     log.info("workers running", workers=names, threads=threads, actors=sorted(broker.actors))
