@@ -186,6 +186,18 @@ def warn_of_other_ingests(connection: pika.BlockingConnection) -> None:
         channel.close()
 
 
+def declare_topology(connection: pika.BlockingConnection, settings: Settings) -> None:
+    """Declare the queues as this installation wants them, before any part starts:
+    queues of the other type (AFTERSALE_QUEUE_TYPE) end the process with one line."""
+    from services.runtime.routing import SUBSCRIPTIONS, worker_queue_names
+    from services.runtime.topology import QueueTypeMismatch, declare
+
+    try:
+        declare(connection.channel(), worker_queue_names(SUBSCRIPTIONS), settings.queue_type)
+    except QueueTypeMismatch as exc:
+        fail(str(exc), EX_CONFIG)
+
+
 def require(settings: Settings, checks: Iterable[Check]) -> None:
     """Run `checks`; the first configuration error ends the process with one line."""
     for check in checks:
@@ -205,6 +217,7 @@ def preflight(settings: Settings, checks: Iterable[Check], *, watch_ingest: bool
     except ValueError as exc:  # pika's parsing of what check_amqp_url let through
         fail(f"AFTERSALE_AMQP_URL {redact_url(settings.amqp_url)!r}: {exc}", EX_CONFIG)
     try:
+        declare_topology(connection, settings)
         if watch_ingest:
             warn_of_other_ingests(connection)
     finally:

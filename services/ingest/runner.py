@@ -31,6 +31,7 @@ def build_ingest(settings: Settings) -> IngestService:
         sessions=session_factory(engine),
         policies=load_policies(settings.policies),
         prefetch=settings.ingest_prefetch,
+        queue_type=settings.queue_type,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field
@@ -24,6 +25,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AFTERSALE_", extra="ignore")
 
     amqp_url: str = DEFAULT_AMQP_URL
+    #: Beyond SPEC section 3: "quorum" (replicated on a cluster; the default) or
+    #: "classic" (the queues of installations made before quorum queues).
+    queue_type: Literal["quorum", "classic"] = "quorum"
     database_url: str = DEFAULT_DATABASE_URL
     policies: Path | None = Field(default=None, description="TOML file overriding the defaults")
     smtp_url: str | None = None

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dramatiq
-from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.middleware import CurrentMessage
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.metrics.workers import prometheus_middleware
 from services.runtime.clock import Clock, utcnow
+from services.runtime.dramatiq_broker import TopologyBroker
 from services.runtime.policies import PolicyBook
 from services.runtime.settings import Settings
 from services.runtime.worker_failures import guarded, retry_when
@@ -52,10 +52,13 @@ class WorkerContext:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def build_broker(settings: Settings) -> RabbitmqBroker:
-    """dramatiq's RabbitMQ broker for `settings.amqp_url` (connects lazily), with
-    dramatiq's Prometheus middleware (multi-process; see `services.metrics.workers`)."""
-    broker = RabbitmqBroker(url=settings.amqp_url, confirm_delivery=True)
+def build_broker(settings: Settings) -> TopologyBroker:
+    """dramatiq's RabbitMQ broker for `settings.amqp_url` (connects lazily; one or
+    several nodes), declaring queues of `settings.queue_type`, with dramatiq's
+    Prometheus middleware (multi-process; see `services.metrics.workers`)."""
+    broker = TopologyBroker(
+        settings.amqp_url, queue_type=settings.queue_type, confirm_delivery=True
+    )
     broker.add_middleware(CurrentMessage())  # failed messages are dead-lettered by `guarded`
     broker.add_middleware(prometheus_middleware(broker))
     return broker

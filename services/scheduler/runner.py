@@ -16,6 +16,7 @@ def build_scheduler(settings: Settings) -> Scheduler:
         sessions=session_factory(build_engine(settings.database_url)),
         tick=parse_duration(settings.scheduler_tick),
         lease=parse_duration(settings.scheduler_lease),
+        queue_type=settings.queue_type,
     )
 
 

@@ -51,6 +51,7 @@ class Scheduler:
     batch_size: int = 500
     #: How long a claimed timer is reserved for this scheduler's publish.
     lease: timedelta = timedelta(seconds=60)
+    queue_type: topology.QueueType = "quorum"
     _returned: list[str] = field(default_factory=list, init=False)
     routes: Mapping[str, ActorRef] = field(default_factory=lambda: dict(TIMER_ROUTES))
     clock: Clock = utcnow
@@ -111,7 +112,7 @@ class Scheduler:
     def _loop(self, connection: pika.BlockingConnection, stop: threading.Event) -> None:
         channel = connection.channel()
         queues = tuple(sorted({ref.queue for ref in self.routes.values()}))
-        topology.declare(channel, queues)
+        topology.declare(channel, queues, self.queue_type)
         channel.tx_select()
         channel.add_on_return_callback(
             lambda _ch, method, _props, _body: self._returned.append(method.routing_key)

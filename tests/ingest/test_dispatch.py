@@ -8,9 +8,9 @@ from typing import Any
 
 import dramatiq
 import pytest
-from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
 from services.publishing.publisher import EventPublisher, read_envelope
+from services.runtime.dramatiq_broker import TopologyBroker
 from services.runtime.routing import ActorRef
 from tests.support import factories
 from tests.support.ingest import running_ingest
@@ -22,7 +22,7 @@ QUEUE = "aftersale-test.orders"
 @pytest.fixture
 def worker(amqp_url: str) -> Iterator[list[tuple[Any, ...]]]:
     """A real dramatiq worker with one actor that notes what it was sent."""
-    broker = RabbitmqBroker(url=amqp_url)
+    broker = TopologyBroker(amqp_url)
     seen: list[tuple[Any, ...]] = []
     lock = threading.Lock()
 
