@@ -67,6 +67,9 @@ class IngestService:
     policies: PolicyBook
     subscriptions: Subscriptions = field(default_factory=lambda: SUBSCRIPTIONS)
     prefetch: int = 200
+    #: The longest pause between tries while the store is away.
+    outage_pause_cap_seconds: float = 5.0
+    queue_type: topology.QueueType = "quorum"
     clock: Clock = utcnow
     stats: IngestStats = field(default_factory=IngestStats)
     #: Called after each acked batch (tests and benchmarks watch progress here).
@@ -102,7 +105,7 @@ class IngestService:
 
     def _serve(self, connection: BlockingConnection, stop: threading.Event) -> None:
         consume = connection.channel()
-        topology.declare(consume, worker_queue_names(self.subscriptions))
+        topology.declare(consume, worker_queue_names(self.subscriptions), self.queue_type)
         consume.basic_qos(prefetch_count=self.prefetch)
         publisher = BatchPublisher(connection.channel())
         buffer: list[Delivery] = []
@@ -183,27 +186,35 @@ class IngestService:
         stop: threading.Event,
     ) -> None:
         last_tag = batch[-1].tag
-        try:
-            outcome = self._record(batch)
-            now = self.clock()
-            publisher.publish(outcome, self.subscriptions, now)
-            if outcome.dispatches:
-                with self.sessions.begin() as session:
-                    mark_dispatched(
-                        session, [(d.shop_id, d.event_id) for d in outcome.dispatches], now
-                    )
-        except STORE_UNAVAILABLE as exc:
-            self.stats.store_outages += 1
-            self._outage_streak += 1
-            pause = min(5.0, 0.25 * 2**self._outage_streak)
-            log.error(
-                "store unavailable; batch returned to the queue",
-                error=str(exc).strip().splitlines()[0][:300],
-                retry_in=pause,
-            )
-            consume.basic_nack(last_tag, multiple=True, requeue=True)
-            consume.connection.sleep(pause)
-            return
+        # While the store is away the batch is held, not returned: a quorum queue
+        # counts every return towards its delivery limit, and an outage longer
+        # than that many returns would dead-letter valid events.
+        while True:
+            try:
+                outcome = self._record(batch)
+                now = self.clock()
+                publisher.publish(outcome, self.subscriptions, now)
+                if outcome.dispatches:
+                    with self.sessions.begin() as session:
+                        mark_dispatched(
+                            session, [(d.shop_id, d.event_id) for d in outcome.dispatches], now
+                        )
+                break
+            except STORE_UNAVAILABLE as exc:
+                self.stats.store_outages += 1
+                self._outage_streak += 1
+                pause = min(self.outage_pause_cap_seconds, 0.25 * 2 ** min(self._outage_streak, 10))
+                log.error(
+                    "store unavailable; holding the batch",
+                    size=len(batch),
+                    error=str(exc).strip().splitlines()[0][:300],
+                    retry_in=pause,
+                )
+                if stop.is_set():  # stopping: the broker gives the batch to another ingest
+                    consume.basic_nack(last_tag, multiple=True, requeue=True)
+                    return
+                # Heartbeats go on; deliveries meanwhile wait in the buffer.
+                consume.connection.sleep(pause)
         self._outage_streak = 0
         consume.basic_ack(last_tag, multiple=True)
         self.stats.batches += 1

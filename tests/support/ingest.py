@@ -44,12 +44,15 @@ def running_ingest(
     subscriptions: Subscriptions | None = None,
     policies: PolicyBook | None = None,
     prefetch: int = 200,
+    outage_pause_cap_seconds: float | None = None,
 ) -> Iterator[RunningIngest]:
     engine = build_engine(database_url)
     sessions = session_factory(engine)
     options: dict[str, Any] = {}
     if subscriptions is not None:
         options["subscriptions"] = subscriptions
+    if outage_pause_cap_seconds is not None:
+        options["outage_pause_cap_seconds"] = outage_pause_cap_seconds
     service = IngestService(
         amqp_url=amqp_url,
         sessions=sessions,
