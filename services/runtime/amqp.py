@@ -1,4 +1,9 @@
-"""Connecting to RabbitMQ with pika, with errors a person can act on."""
+"""Connecting to RabbitMQ with pika, with errors a person can act on.
+
+`AFTERSALE_AMQP_URL` may name several nodes of a cluster, separated by
+commas: every connect tries them in order and takes the first that answers,
+so a process whose node went away reconnects to another one.
+"""
 
 from __future__ import annotations
 
@@ -31,21 +36,39 @@ def connection_parameters(
     return parameters
 
 
+def broker_urls(url: str) -> list[str]:
+    """The node URLs in `url` (one URL, or several separated by commas)."""
+    urls = [part.strip() for part in url.split(",") if part.strip()]
+    if not urls:
+        raise ValueError("no AMQP URL given")
+    return urls
+
+
+def shown(url: str) -> str:
+    """`url` for a message: passwords hidden, every node named."""
+    return ", ".join(redact_url(node) for node in broker_urls(url))
+
+
 def connect(url: str, *, heartbeat: int = 30, name: str | None = None) -> pika.BlockingConnection:
-    """A blocking connection to `url`, or :class:`BrokerUnreachable` saying why."""
+    """A blocking connection to the first node of `url` that answers, or
+    :class:`BrokerUnreachable` saying why."""
+    nodes = [
+        connection_parameters(node, heartbeat=heartbeat, name=name) for node in broker_urls(url)
+    ]
     try:
-        return pika.BlockingConnection(connection_parameters(url, heartbeat=heartbeat, name=name))
+        # pika tries each node's parameters in turn (connection_attempts=1 each).
+        return pika.BlockingConnection(nodes if len(nodes) > 1 else nodes[0])
     except pika.exceptions.ProbableAuthenticationError as exc:
         raise BrokerUnreachable(
-            f"RabbitMQ at {redact_url(url)} refused the user name or password"
+            f"RabbitMQ at {shown(url)} refused the user name or password"
         ) from exc
     except pika.exceptions.ProbableAccessDeniedError as exc:
         raise BrokerUnreachable(
-            f"RabbitMQ at {redact_url(url)} denied access to the virtual host"
+            f"RabbitMQ at {shown(url)} denied access to the virtual host"
         ) from exc
     except pika.exceptions.AMQPConnectionError as exc:
         raise BrokerUnreachable(
-            f"cannot reach RabbitMQ at {redact_url(url)} ({type(exc).__name__}); "
+            f"cannot reach RabbitMQ at {shown(url)} ({type(exc).__name__}); "
             "start one with `rabbitmq-server -detached` or "
             "`docker run -d -p 5672:5672 rabbitmq:3-management`, "
             "or point AFTERSALE_AMQP_URL at yours"
