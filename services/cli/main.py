@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +16,9 @@ from services.cli.status import status
 from services.cli.tickets import tickets
 from services.cli.timeline import timeline
 from services.cli.up import deliverer, gateway, ingest, scheduler, up, worker
+
+if TYPE_CHECKING:
+    from services.runtime.topology import QueueType
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -101,16 +105,63 @@ def topology() -> None:
     """The broker topology (exchange, queues, bindings)."""
 
 
+QUEUE_TYPE_CHOICE = click.Choice(["quorum", "classic"])
+
+
 @topology.command("definitions")
-def topology_definitions() -> None:
+@click.option(
+    "--queue-type", type=QUEUE_TYPE_CHOICE, default="quorum", show_default=True,
+    help="The type of every queue (AFTERSALE_QUEUE_TYPE).",
+)  # fmt: skip
+def topology_definitions(queue_type: QueueType) -> None:
     """Print the topology as RabbitMQ definitions JSON (deploy/rabbitmq/definitions.json)."""
     import json
 
     from services.runtime.routing import SUBSCRIPTIONS, worker_queue_names
     from services.runtime.topology import definitions
 
-    document = definitions(worker_queue_names=worker_queue_names(SUBSCRIPTIONS))
+    document = definitions(
+        worker_queue_names=worker_queue_names(SUBSCRIPTIONS), queue_type=queue_type
+    )
     click.echo(json.dumps(document, indent=2))
+
+
+@topology.command("migrate")
+@click.option(
+    "--to", "queue_type", type=QUEUE_TYPE_CHOICE, default=None,
+    help="The type to move to (default: AFTERSALE_QUEUE_TYPE, quorum unless set).",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def topology_migrate(queue_type: QueueType | None, as_json: bool) -> None:
+    """Move every queue to another type (classic to quorum), keeping its messages.
+
+    Stop aftersale first; a queue with consumers is refused. Safe to run again:
+    an interrupted move is finished, queues already of the type are left alone.
+    """
+    import json
+
+    from services.cli.preflight import fail, settings_or_fail
+    from services.operator.migrate import MigrationRefused, migrate_topology
+    from services.runtime.amqp import BrokerUnreachable
+
+    settings = settings_or_fail()
+    target: QueueType = queue_type or settings.queue_type
+    try:
+        report = migrate_topology(settings.amqp_url, target)
+    except (BrokerUnreachable, MigrationRefused) as exc:
+        fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2))
+        return
+    for move in report.queues:
+        what = {
+            "moved": f"moved to {target}, {move.moved} message(s) kept",
+            "already": f"already {target}",
+            "absent": "not declared yet (declared on the next start)",
+        }[move.outcome]
+        click.echo(f"{move.queue}: {what}")
+    if target != settings.queue_type:
+        click.echo(f"now start aftersale with AFTERSALE_QUEUE_TYPE={target}")
 
 
 cli.add_command(up)
