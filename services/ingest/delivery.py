@@ -28,6 +28,8 @@ BROKER_HEADERS = (
     "x-first-death-exchange",
     "x-first-death-queue",
     "x-first-death-reason",
+    # A quorum queue's count of earlier deliveries of this message.
+    "x-delivery-count",
 )
 
 

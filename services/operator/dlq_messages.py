@@ -27,6 +27,7 @@ from services.ingest.delivery import (
     ORIGINAL_EXCHANGE,
     ORIGINAL_ROUTING_KEY,
 )
+from services.operator.broker_deaths import first_death
 from services.runtime.logging import mask_personal_data
 from services.runtime.topology import DEAD_LETTER_QUEUE, EVENTS_EXCHANGE
 from services.runtime.worker_failures import DEAD_LETTERED_AT as WORKER_DEAD_LETTERED_AT
@@ -121,17 +122,21 @@ class DeadLetter:
         if is_worker_queue(self.queue):
             return self._worker_summary()
         headers, body = self.headers, self.parsed() or {}
+        # Without our headers, the broker dead-lettered it (x-delivery-limit).
+        death = first_death(headers) if ERROR not in headers else None
         return {
             "id": self.id,
             "queue": self.queue,
-            "routing_key": text(headers.get(ORIGINAL_ROUTING_KEY)) or self.routing_key,
+            "routing_key": text(headers.get(ORIGINAL_ROUTING_KEY))
+            or (death.routing_key if death else None)
+            or self.routing_key,
             "event_id": _str_or_none(body.get("event_id")),
             "type": _str_or_none(body.get("type")),
             "shop_id": _str_or_none(body.get("shop_id")),
             # Masked: a validation error may quote the customer's address.
-            "reason": _masked(text(headers.get(ERROR))),
-            "error_code": text(headers.get(ERROR_CODE)),
-            "when": text(headers.get(DEAD_LETTERED_AT)) or self._timestamp(),
+            "reason": _masked(text(headers.get(ERROR)) or (death.explained() if death else None)),
+            "error_code": text(headers.get(ERROR_CODE)) or (death.error_code if death else None),
+            "when": text(headers.get(DEAD_LETTERED_AT)) or self._death_time() or self._timestamp(),
             "size": len(self.body),
             "replays": headers.get(REPLAYS, 0),
         }
@@ -255,8 +260,13 @@ def replay_of(dead: DeadLetter) -> Replay:
         type=props.type,
         app_id=props.app_id,
     )
+    death = first_death(headers)
     exchange = text(headers.get(ORIGINAL_EXCHANGE))
-    routing_key = text(headers.get(ORIGINAL_ROUTING_KEY)) or dead.routing_key
+    routing_key = (
+        text(headers.get(ORIGINAL_ROUTING_KEY))
+        or (death.routing_key if death else None)
+        or dead.routing_key
+    )
     return Replay(EVENTS_EXCHANGE if exchange is None else exchange, routing_key, properties,
                   dead.body)  # fmt: skip
 
