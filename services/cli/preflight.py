@@ -20,7 +20,7 @@ import structlog
 from pydantic import ValidationError
 
 from services.cli.supervisor import EX_CONFIG
-from services.runtime.amqp import BrokerUnreachable, connect
+from services.runtime.amqp import BrokerUnreachable, connect, shown
 from services.runtime.durations import parse_duration
 from services.runtime.policies import PolicyError, load_policies
 from services.runtime.settings import Settings, load_settings, redact_url
@@ -215,7 +215,7 @@ def preflight(settings: Settings, checks: Iterable[Check], *, watch_ingest: bool
     except BrokerUnreachable as exc:
         fail(str(exc))
     except ValueError as exc:  # pika's parsing of what check_amqp_url let through
-        fail(f"AFTERSALE_AMQP_URL {redact_url(settings.amqp_url)!r}: {exc}", EX_CONFIG)
+        fail(f"AFTERSALE_AMQP_URL {shown(settings.amqp_url)!r}: {exc}", EX_CONFIG)
     try:
         declare_topology(connection, settings)
         if watch_ingest:

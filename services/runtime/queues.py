@@ -15,7 +15,7 @@ import pika
 import pika.exceptions
 
 from services.runtime import topology
-from services.runtime.amqp import connect
+from services.runtime.amqp import broker_urls, connect
 
 
 @dataclass
@@ -67,20 +67,13 @@ def management_base(amqp_url: str, explicit: str | None) -> str:
 def add_management_figures(
     amqp_url: str, figures: list[QueueFigures], management_url: str | None = None
 ) -> bool:
-    """Fill unacked and rates from the management API; False when it does not answer."""
-    parts = urllib.parse.urlsplit(amqp_url)
-    vhost = urllib.parse.unquote(parts.path[1:]) if parts.path not in ("", "/") else "/"
-    token = base64.b64encode(
-        f"{urllib.parse.unquote(parts.username or 'guest')}:"
-        f"{urllib.parse.unquote(parts.password or 'guest')}".encode()
-    ).decode()
-    base = management_base(amqp_url, management_url)
-    url = f"{base}/api/queues/{urllib.parse.quote(vhost, safe='')}"
-    request = urllib.request.Request(url, headers={"Authorization": f"Basic {token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=3) as response:
-            listing: list[dict[str, Any]] = json.loads(response.read())
-    except (OSError, urllib.error.URLError, ValueError):
+    """Fill unacked and rates from the management API (of the first node of a
+    cluster whose API answers); False when none does."""
+    for node in broker_urls(amqp_url):
+        listing = _management_listing(node, management_url)
+        if listing is not None:
+            break
+    else:
         return False
     by_name = {item["name"]: item for item in listing}
     for figure in figures:
@@ -92,3 +85,21 @@ def add_management_figures(
         figure.publish_rate = stats.get("publish_details", {}).get("rate")
         figure.deliver_rate = stats.get("deliver_get_details", {}).get("rate")
     return True
+
+
+def _management_listing(node_url: str, management_url: str | None) -> list[dict[str, Any]] | None:
+    parts = urllib.parse.urlsplit(node_url)
+    vhost = urllib.parse.unquote(parts.path[1:]) if parts.path not in ("", "/") else "/"
+    token = base64.b64encode(
+        f"{urllib.parse.unquote(parts.username or 'guest')}:"
+        f"{urllib.parse.unquote(parts.password or 'guest')}".encode()
+    ).decode()
+    base = management_base(node_url, management_url)
+    url = f"{base}/api/queues/{urllib.parse.quote(vhost, safe='')}"
+    request = urllib.request.Request(url, headers={"Authorization": f"Basic {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=3) as response:
+            listing: list[dict[str, Any]] = json.loads(response.read())
+    except (OSError, urllib.error.URLError, ValueError):
+        return None
+    return listing

@@ -3,6 +3,7 @@ takes the first node that answers (here the first is a dead port)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -82,3 +83,26 @@ def test_publish_sends_through_the_node_that_answers(amqp_url: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert queue_depth(amqp_url, topology.INGEST_QUEUE) == 1
+
+
+def test_status_reads_the_queues_and_the_management_api_of_the_node_that_answers(
+    amqp_url: str, sqlite_url: str
+) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    topology.declare(connection.channel())
+    connection.channel().basic_publish(topology.EVENTS_EXCHANGE, "order.placed", b"{}")
+    connection.close()
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli.main", "status", "--json"],
+        env={
+            **os.environ,
+            "AFTERSALE_AMQP_URL": f"{dead_node(amqp_url)},{amqp_url}",
+            "AFTERSALE_DATABASE_URL": sqlite_url,
+        },
+        capture_output=True,
+        timeout=60,
+    )
+    report = json.loads(result.stdout)
+    ingest = next(q for q in report["queues"] if q["name"] == topology.INGEST_QUEUE)
+    assert ingest["exists"] and ingest["ready"] == 1
+    assert ingest["unacked"] == 0  # from the management API of the second node
