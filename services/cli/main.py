@@ -10,6 +10,7 @@ import click
 from services.cli.demo import demo
 from services.cli.dlq import dlq
 from services.cli.notifications import notifications
+from services.cli.probe import probe
 from services.cli.publish import publish
 from services.cli.report import report
 from services.cli.status import status
@@ -171,6 +172,7 @@ cli.add_command(scheduler)
 cli.add_command(deliverer)
 cli.add_command(gateway)
 cli.add_command(publish)
+cli.add_command(probe)
 cli.add_command(notifications)
 cli.add_command(status)
 cli.add_command(dlq)

@@ -31,6 +31,7 @@ from services.deliverer.peek import DuePeek
 from services.deliverer.pipeline import Pipeline
 from services.deliverer.wakeup import OutboxListener, libpq_url
 from services.runtime.clock import Clock, utcnow
+from services.runtime.heartbeat import Heartbeat
 from services.runtime.logging import get_logger
 from services.runtime.policies import PolicyBook
 
@@ -95,6 +96,7 @@ class Deliverer:
         batch_size: int = DEFAULT_BATCH,
         listen_url: str | None = None,
         engine: Engine | None = None,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self._sessions = sessions
         self._channels = dict(channels)
@@ -106,6 +108,7 @@ class Deliverer:
         self._batch = max(1, batch_size)
         self._listen_url = libpq_url(listen_url) if listen_url else None
         self._engine = engine
+        self._heartbeat = heartbeat or Heartbeat("deliverer")
 
     def deliver_due(self, limit: int = 50, stop: threading.Event | None = None) -> int:
         """One round: send up to ``limit`` due notifications; how many were tried.
@@ -168,6 +171,7 @@ class Deliverer:
     ) -> None:
         may_be_due, next_look, pause = True, 0.0, 0.0
         while not stop.is_set():
+            self._heartbeat.beat(ready=pause == 0.0)
             try:
                 pipeline.step(0)
                 # A wake-up taken here (it came while results were recorded)
@@ -178,6 +182,7 @@ class Deliverer:
                     wanted = batch - pipeline.outstanding
                     may_be_due = pipeline.claim(wanted) == wanted
                     next_look = time.monotonic() + interval()
+                    pause = 0.0
                     continue
                 wait = _MAX_WAIT if may_be_due else next_look - time.monotonic()
                 pipeline.step(min(max(wait, 0.0), _MAX_WAIT))

@@ -14,6 +14,7 @@ from services.deliverer.channels.webhook import WebhookChannel
 from services.deliverer.deliverer import Deliverer
 from services.runtime.clock import Clock, utcnow
 from services.runtime.durations import parse_duration
+from services.runtime.heartbeat import Heartbeat
 from services.runtime.policies import PolicyBook, load_policies
 from services.runtime.settings import Settings
 from services.runtime.shop_secrets import load_shop_secrets
@@ -53,6 +54,7 @@ def build_deliverer(
         batch_size=settings.deliverer_batch,
         listen_url=settings.database_url,
         engine=engine,
+        heartbeat=Heartbeat("deliverer", settings.health_dir),
     )
 
 

@@ -34,6 +34,7 @@ from services.runtime import topology
 from services.runtime.amqp import serve_with_reconnects
 from services.runtime.clock import Clock, utcnow
 from services.runtime.errors import describe_failure
+from services.runtime.heartbeat import Heartbeat
 from services.runtime.policies import PolicyBook
 from services.runtime.routing import SUBSCRIPTIONS, Subscriptions, worker_queue_names
 from services.runtime.store.event_log import mark_dispatched
@@ -70,6 +71,7 @@ class IngestService:
     #: The longest pause between tries while the store is away.
     outage_pause_cap_seconds: float = 5.0
     queue_type: topology.QueueType = "quorum"
+    heartbeat: Heartbeat = field(default_factory=lambda: Heartbeat("ingest"))
     clock: Clock = utcnow
     stats: IngestStats = field(default_factory=IngestStats)
     #: Called after each acked batch (tests and benchmarks watch progress here).
@@ -141,6 +143,7 @@ class IngestService:
         # the next batch begins when the buffer is first seen non-empty.
         opened_at: float | None = None
         while not stop.is_set():
+            self.heartbeat.beat()
             if buffer and opened_at is None:
                 opened_at = time.monotonic()
             before = len(buffer)
@@ -210,6 +213,7 @@ class IngestService:
                     error=str(exc).strip().splitlines()[0][:300],
                     retry_in=pause,
                 )
+                self.heartbeat.beat(ready=False)
                 if stop.is_set():  # stopping: the broker gives the batch to another ingest
                     consume.basic_nack(last_tag, multiple=True, requeue=True)
                     return

@@ -7,6 +7,7 @@ import threading
 from types import FrameType
 
 from services.ingest.consumer import IngestService
+from services.runtime.heartbeat import Heartbeat
 from services.runtime.policies import load_policies
 from services.runtime.settings import Settings
 from services.runtime.store.engine import build_engine, session_factory
@@ -32,6 +33,7 @@ def build_ingest(settings: Settings) -> IngestService:
         policies=load_policies(settings.policies),
         prefetch=settings.ingest_prefetch,
         queue_type=settings.queue_type,
+        heartbeat=Heartbeat("ingest", settings.health_dir),
     )
 
 

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     ingest_prefetch: int = Field(default=200, ge=1, le=5000)
     #: Log format: "auto" (pretty on a terminal, JSON otherwise), "json" or "console".
     log_format: str = "auto"
+    #: Where the parts touch heartbeat files for `aftersale probe` (unset: none).
+    health_dir: Path | None = None
     log_level: str = "info"
 
 

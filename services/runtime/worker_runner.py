@@ -9,6 +9,7 @@ import dramatiq
 import structlog
 from sqlalchemy import Engine
 
+from services.runtime.heartbeat import BEAT_EVERY_SECONDS, Heartbeat
 from services.runtime.policies import load_policies
 from services.runtime.settings import Settings
 from services.runtime.store.engine import build_engine, session_factory
@@ -37,6 +38,12 @@ WORKERS: dict[str, str] = {
 }
 
 
+def threads_alive(worker: dramatiq.Worker) -> bool:
+    """Every consumer thread (one per queue) and worker thread still runs."""
+    threads = [*worker.consumers.values(), *worker.workers]
+    return bool(threads) and all(thread.is_alive() for thread in threads)
+
+
 def run_workers(
     settings: Settings, names: list[str], stop: threading.Event, *, threads: int | None = None
 ) -> None:
@@ -53,7 +60,9 @@ def run_workers(
     worker = dramatiq.Worker(broker, worker_threads=threads)
     worker.start()
     log.info("workers running", workers=names, threads=threads, actors=sorted(broker.actors))
-    stop.wait()
+    heartbeat = Heartbeat("worker", settings.health_dir)
+    while not stop.wait(BEAT_EVERY_SECONDS):
+        heartbeat.beat(ready=threads_alive(worker))
     log.info("workers stopping")
     worker.stop(timeout=30_000)
     broker.close()

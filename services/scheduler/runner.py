@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from services.runtime.durations import parse_duration
+from services.runtime.heartbeat import Heartbeat
 from services.runtime.settings import Settings
 from services.runtime.store.engine import build_engine, session_factory
 from services.scheduler.scheduler import Scheduler
@@ -17,6 +18,7 @@ def build_scheduler(settings: Settings) -> Scheduler:
         tick=parse_duration(settings.scheduler_tick),
         lease=parse_duration(settings.scheduler_lease),
         queue_type=settings.queue_type,
+        heartbeat=Heartbeat("scheduler", settings.health_dir),
     )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.runtime import topology
 from services.runtime.amqp import serve_with_reconnects
 from services.runtime.clock import Clock, utcnow
+from services.runtime.heartbeat import Heartbeat
 from services.runtime.store import timers
 from services.runtime.workers import ActorRef, timer_message
 from services.scheduler.routes import TIMER_ROUTES
@@ -52,6 +53,7 @@ class Scheduler:
     #: How long a claimed timer is reserved for this scheduler's publish.
     lease: timedelta = timedelta(seconds=60)
     queue_type: topology.QueueType = "quorum"
+    heartbeat: Heartbeat = field(default_factory=lambda: Heartbeat("scheduler"))
     _returned: list[str] = field(default_factory=list, init=False)
     routes: Mapping[str, ActorRef] = field(default_factory=lambda: dict(TIMER_ROUTES))
     clock: Clock = utcnow
@@ -123,7 +125,9 @@ class Scheduler:
             self.stats.ticks += 1
             try:
                 fired = self.fire_due(channel)
+                self.heartbeat.beat()
             except (OperationalError, InterfaceError) as exc:
+                self.heartbeat.beat(ready=False)
                 log.error("store unavailable; retrying", error=str(exc).splitlines()[0][:200])
                 fired = 0
                 connection.sleep(min(5.0, self.tick.total_seconds() * 2))
