@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from events import ContractViolation, EnvelopeBase, parse_event
 from services.ingest.delivery import Delivery
 from services.ingest.known import Known
-from services.ingest.parents import ParentRef, parent_of
+from services.ingest.parents import SOFT_WAIT, ParentRef, parent_of
 from services.ingest.projection import apply_event, parent_exists
 from services.ingest.retry import GiveUp, plan_retry
 from services.runtime.errors import describe_failure
@@ -135,9 +135,12 @@ def _record_one(
             outcome.dispatches.append(Dispatch(*key, existing.type))
         return None
     parent = parent_of(event)
-    if parent is not None and not parent_exists(known, event.shop_id, parent.kind, parent.id):
-        _wait_or_give_up(item, parent, policies, now, outcome)
-        return None
+    if (
+        parent is not None
+        and not parent_exists(known, event.shop_id, parent.kind, parent.id)
+        and _wait_or_give_up(item, parent, policies, now, outcome)
+    ):
+        return None  # parked for a retry, or dead-lettered
     order_id, ticket_id = apply_event(known.session, event, now, known)
     known.pending_events.append(
         {
@@ -158,16 +161,21 @@ def _record_one(
 
 def _wait_or_give_up(
     item: _Valid, parent: ParentRef, policies: PolicyBook, now: datetime, outcome: BatchOutcome
-) -> None:
+) -> bool:
+    """Park `item` for a retry, or dead-letter it: True. False: a soft parent
+    was waited for long enough, record the event without it."""
     event, delivery = item.event, item.delivery
     first_seen = delivery.first_seen(default=now)
+    window = policies.for_shop(event.shop_id).ingest.wait_for_parent
     plan = plan_retry(
         first_seen=first_seen,
         now=now,
-        wait_for_parent=policies.for_shop(event.shop_id).ingest.wait_for_parent,
+        wait_for_parent=min(window, SOFT_WAIT) if parent.soft else window,
         attempt=delivery.attempt,
         steps_seconds=RETRY_STEPS_SECONDS,
     )
+    if isinstance(plan, GiveUp) and parent.soft:
+        return False
     if isinstance(plan, GiveUp):
         reason = (
             f"unknown {parent.describe()} of shop {event.shop_id!r}: {event.type} "
@@ -177,6 +185,7 @@ def _wait_or_give_up(
         outcome.dead_letters.append(DeadLetter(delivery, "unknown_parent", reason))
     else:
         outcome.retries.append(Retry(delivery, plan.step_seconds, plan.attempt, first_seen))
+    return True
 
 
 def record_batch(

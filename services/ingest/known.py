@@ -116,6 +116,8 @@ class Known:
             return key in self.orders
         if kind == "return":
             return key in self.returns
+        if kind == "customer":
+            return key in self.customers
         return key in self.tickets
 
 

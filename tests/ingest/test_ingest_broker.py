@@ -138,3 +138,37 @@ def test_a_child_whose_parent_never_comes_is_dead_lettered_after_the_window(
     reason = properties.headers["x-aftersale-error"]
     assert "unknown order 'ord-never'" in reason and "wait_for_parent" in reason
     assert properties.headers["x-aftersale-error-code"] == "unknown_parent"
+
+
+def feedback_from(customer_id: str, feedback_id: str) -> bytes:
+    data = {"feedback_id": feedback_id, "customer_id": customer_id, "order_id": "ord-fb",
+            "scale": "csat5", "score": 1, "channel": "survey"}  # fmt: skip
+    return factories.to_bytes(factories.envelope("feedback.received", data))
+
+
+def test_feedback_before_its_customer_is_known_waits_for_the_order_that_brings_them(
+    amqp_url: str, sqlite_url: str
+) -> None:
+    """With several ingests, the order bringing the customer's address may be
+    recorded by another one a moment after the feedback arrives here."""
+    placed = factories.order_placed("ord-fb")
+    customer_id = placed["data"]["customer"]["customer_id"]
+    with running_ingest(amqp_url, sqlite_url) as ingest:
+        publish(amqp_url, feedback_from(customer_id, "fb-early"))
+        wait_until(lambda: ingest.service.stats.retried >= 1, what="the feedback to be parked")
+        assert ingest.recorded() == 0
+        publish(amqp_url, factories.to_bytes(placed))
+        wait_until(lambda: ingest.recorded() == 2, timeout=20, what="both events")
+    assert queue_depth(amqp_url, DEAD_LETTER_QUEUE) == 0
+
+
+def test_feedback_whose_customer_never_comes_is_recorded_after_the_short_wait(
+    amqp_url: str, sqlite_url: str
+) -> None:
+    """A customer from before the shop was connected: the feedback still counts."""
+    policies = parse_policies('[ingest]\nwait_for_parent = "2s"\n')
+    with running_ingest(amqp_url, sqlite_url, policies=policies) as ingest:
+        publish(amqp_url, feedback_from("c-unknown", "fb-orphan"))
+        wait_until(lambda: ingest.recorded() == 1, timeout=30, what="the feedback recorded")
+        assert ingest.service.stats.retried >= 1
+    assert queue_depth(amqp_url, DEAD_LETTER_QUEUE) == 0

@@ -63,7 +63,7 @@ def _example(event_type: str) -> bytes:
         ("return.requested", "order"),
         ("return.received", "return"),
         ("return.resolved", "return"),
-        ("feedback.received", None),
+        ("feedback.received", "customer"),  # soft: waited for briefly, then recorded
         ("ticket.opened", None),
         ("ticket.replied", "ticket"),
         ("ticket.resolved", "ticket"),
