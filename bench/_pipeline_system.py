@@ -263,7 +263,7 @@ def _save_log(log: Path) -> None:
 
 @contextlib.contextmanager
 def running_system(
-    store: str, pg_url: str, management: Management, id_regex: str
+    store: str, pg_url: str, management: Management, id_regex: str, processes: int = 1
 ) -> Iterator[System]:
     """`aftersale up` started (not yet ready) on fresh everything; all removed afterwards,
     in reverse order: `up`, the sink, the store, the vhost, the folder."""
@@ -280,7 +280,7 @@ def running_system(
         log = folder / "up.log"
         with log.open("wb") as log_file:
             up = subprocess.Popen(
-                [sys.executable, "-m", "services.cli.main", "up"],
+                [sys.executable, "-m", "services.cli.main", "up", "--processes", str(processes)],
                 cwd=folder,
                 env=env,
                 stdin=subprocess.DEVNULL,

@@ -66,6 +66,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--store", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument(
+        "--processes", type=int, nargs="+", default=[1], metavar="K",
+        help="processes of each part (`up --processes K`; K > 1 needs PostgreSQL); "
+        "several values compare them, e.g. --processes 1 2",
+    )  # fmt: skip
+    parser.add_argument(
         "--pg-url", default=os.environ.get("AFTERSALE_TEST_DATABASE_URL", DEFAULT_PG)
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs per store; medians shown")
@@ -144,10 +149,12 @@ def run_baselines(management: Management, args: argparse.Namespace) -> dict[str,
     return results
 
 
-def one_run(management: Management, store: str, args: argparse.Namespace) -> dict[str, Any]:
+def one_run(
+    management: Management, store: str, args: argparse.Namespace, processes: int = 1
+) -> dict[str, Any]:
     tag = new_tag()
     timeout = args.timeout or 120 + args.events / 4
-    with running_system(store, args.pg_url, management, id_pattern(tag)) as system:
+    with running_system(store, args.pg_url, management, id_pattern(tag), processes) as system:
         ready = system.wait_ready(READY_TIMEOUT)
         if args.idle:
             warmup = make_mix(IDLE_WARMUP, tag, args.seed)
@@ -192,7 +199,7 @@ def describe(args: argparse.Namespace, store: str) -> str:
         return f"idle, store {store}: CPU of the `up` tree over {args.idle_seconds:.0f} s"
     if args.rate is not None:
         return f"steady {args.rate:g} events/s for {args.duration:g} s, store {store}"
-    return f"burst of {args.events:,} events, store {store}"
+    return f"burst of {args.events:,} events, store {store}"  # store may say ", K=2"
 
 
 def print_store(args: argparse.Namespace, store: str, runs: list[dict[str, Any]]) -> None:
@@ -233,27 +240,32 @@ def main(argv: list[str] | None = None) -> int:
     print(" | ".join(f"{k} {v}" for k, v in meta.items()))
     print(f"event mix: {mix}; {sum(1 for _ in expected_emails(sample))} expected emails")
     failed: list[str] = []
+    configs = [(store, k) for store in stores for k in args.processes]
+    if any(store == "sqlite" and k > 1 for store, k in configs):
+        print("FAILED: --processes above 1 needs --store postgresql", file=sys.stderr)
+        return 2
     try:
-        for store in stores:
+        for store, processes in configs:
+            label = store if args.processes == [1] else f"{store}, K={processes}"
             runs: list[dict[str, Any]] = []
-            report[store] = {"runs": runs}
+            report[label] = {"runs": runs}
             for number in range(args.repeat):
                 started = time.monotonic()
                 try:
-                    run = one_run(management, store, args)
+                    run = one_run(management, store, args, processes)
                 except BenchFailure as exc:
                     runs.append({"failure": str(exc)})
-                    failed.append(f"{store} run {number + 1}: {exc}")
+                    failed.append(f"{label} run {number + 1}: {exc}")
                     break
                 run["wall_s"] = time.monotonic() - started
                 runs.append(run)
-                failed += [f"{store} run {number + 1}: {p}" for p in run.get("problems", [])]
+                failed += [f"{label} run {number + 1}: {p}" for p in run.get("problems", [])]
                 if run.get("problems"):
                     break
             measured = [r for r in runs if "failure" not in r]
             if measured:
-                print_store(args, store, measured)
-                report[store]["medians"] = medians(
+                print_store(args, label, measured)
+                report[label]["medians"] = medians(
                     [
                         r["figures"] if "figures" in r else {"idle %": r["tree_percent"]}
                         for r in measured

@@ -73,17 +73,23 @@ class Program:
     restart_at: float | None = None
 
 
-def default_programs() -> list[Program]:
-    """The processes of `aftersale up`."""
+def default_programs(processes: int = 1) -> list[Program]:
+    """The processes of `aftersale up`: `processes` of each part (named `ingest`,
+    `ingest-2`, …) and one gateway."""
     command = [sys.executable, "-m", "services.cli.main"]
-    return [
+    parts = [
         # `up` itself looked for other consumers of the ingest queue already.
-        Program("ingest", [*command, "ingest", "--supervised"]),
-        Program("worker", [*command, "worker"]),
-        Program("scheduler", [*command, "scheduler"]),
-        Program("deliverer", [*command, "deliverer"]),
-        Program("gateway", [*command, "gateway"]),
+        ("ingest", [*command, "ingest", "--supervised"]),
+        ("worker", [*command, "worker"]),
+        ("scheduler", [*command, "scheduler"]),
+        ("deliverer", [*command, "deliverer"]),
     ]
+    programs = [
+        Program(name if n == 1 else f"{name}-{n}", argv)
+        for name, argv in parts
+        for n in range(1, processes + 1)
+    ]
+    return [*programs, Program("gateway", [*command, "gateway"])]
 
 
 @dataclass

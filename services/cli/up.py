@@ -60,7 +60,12 @@ def _answers(http_addr: str) -> Callable[[], bool]:
 
 
 @click.command()
-def up() -> None:
+@click.option(
+    "--processes", type=click.IntRange(1, 16), default=1, show_default=True,
+    help="Processes of each part (ingest, worker, scheduler, deliverer); more than "
+    "one needs PostgreSQL.",
+)  # fmt: skip
+def up(processes: int) -> None:
     """Run everything on this machine: ingest, workers, scheduler, deliverer, gateway.
 
     Migrates the store first. A crashed part is restarted; a configuration
@@ -73,6 +78,12 @@ def up() -> None:
 
     settings = settings_or_fail()
     configure_logging(settings.log_level, settings.log_format)
+    if processes > 1 and sqlite_file(settings.database_url) is not None:
+        fail(
+            f"--processes {processes} needs PostgreSQL (AFTERSALE_DATABASE_URL): several "
+            "schedulers and deliverers share their work through its row locks",
+            EX_CONFIG,
+        )
     try:
         lock = acquire(settings.database_url)
     except InstanceLocked as exc:
@@ -93,7 +104,7 @@ def up() -> None:
             click.echo(f"ready: board at {board_url(settings.http_addr)}, Ctrl-C to stop")
 
     supervisor = Supervisor(
-        default_programs(), ready_probe=_answers(settings.http_addr), on_ready=announce
+        default_programs(processes), ready_probe=_answers(settings.http_addr), on_ready=announce
     )
     code = supervisor.run()
     if lock is not None:
