@@ -159,3 +159,13 @@ def test_up_records_a_published_event_and_stops_cleanly_on_ctrl_c(
     assert code == 0, output
     assert "ingest stopped" in output
     assert "jan.kowalski@example.com" not in output
+
+
+def test_up_with_several_processes_of_each_part_refuses_a_sqlite_store(tmp_path: Path) -> None:
+    result = aftersale("up", "--processes", "2", cwd=tmp_path)
+    assert result.returncode == 78
+    lines = result.stderr.decode().strip().splitlines()
+    assert lines == [
+        "aftersale: --processes 2 needs PostgreSQL (AFTERSALE_DATABASE_URL): several "
+        "schedulers and deliverers share their work through its row locks"
+    ]

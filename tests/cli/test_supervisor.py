@@ -17,6 +17,7 @@ from services.cli.supervisor import (
     RestartPolicy,
     Supervisor,
     after_exit,
+    default_programs,
 )
 from tests.support.polling import wait_until
 
@@ -118,3 +119,14 @@ def test_ready_is_announced_once_every_program_runs_and_the_probe_answers() -> N
         answers.set()
         wait_until(lambda: announced, what="the announcement")
         assert announced == ["ready"] and supervisor.ready
+
+
+def test_up_runs_k_of_each_part_and_one_gateway() -> None:
+    programs = default_programs(2)
+    assert [p.name for p in programs] == [
+        "ingest", "ingest-2", "worker", "worker-2", "scheduler", "scheduler-2",
+        "deliverer", "deliverer-2", "gateway",
+    ]  # fmt: skip
+    assert [p.argv[3:] for p in programs if p.name.startswith("ingest")] == [
+        ["ingest", "--supervised"], ["ingest", "--supervised"],
+    ]  # fmt: skip
