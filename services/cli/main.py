@@ -2,27 +2,50 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from services.cli.demo import demo
-from services.cli.dlq import dlq
-from services.cli.notifications import notifications
-from services.cli.probe import probe
-from services.cli.publish import publish
-from services.cli.report import report
-from services.cli.status import status
-from services.cli.tickets import tickets
-from services.cli.timeline import timeline
-from services.cli.up import deliverer, gateway, ingest, scheduler, up, worker
-
 if TYPE_CHECKING:
     from services.runtime.topology import QueueType
 
+#: Commands defined in their own modules, imported only when run (or listed by
+#: --help): `aftersale probe`, run every few seconds by a Kubernetes probe,
+#: must not pay for importing the demo or the status report.
+LAZY_COMMANDS = {
+    "up": "services.cli.up:up",
+    "ingest": "services.cli.up:ingest",
+    "worker": "services.cli.up:worker",
+    "scheduler": "services.cli.up:scheduler",
+    "deliverer": "services.cli.up:deliverer",
+    "gateway": "services.cli.up:gateway",
+    "publish": "services.cli.publish:publish",
+    "probe": "services.cli.probe:probe",
+    "notifications": "services.cli.notifications:notifications",
+    "status": "services.cli.status:status",
+    "dlq": "services.cli.dlq:dlq",
+    "tickets": "services.cli.tickets:tickets",
+    "timeline": "services.cli.timeline:timeline",
+    "report": "services.cli.report:report",
+    "demo": "services.cli.demo:demo",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            module, attribute = LAZY_COMMANDS[cmd_name].split(":")
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """After-sales customer care for online shops, on RabbitMQ.
 
@@ -163,23 +186,6 @@ def topology_migrate(queue_type: QueueType | None, as_json: bool) -> None:
         click.echo(f"{move.queue}: {what}")
     if target != settings.queue_type:
         click.echo(f"now start aftersale with AFTERSALE_QUEUE_TYPE={target}")
-
-
-cli.add_command(up)
-cli.add_command(ingest)
-cli.add_command(worker)
-cli.add_command(scheduler)
-cli.add_command(deliverer)
-cli.add_command(gateway)
-cli.add_command(publish)
-cli.add_command(probe)
-cli.add_command(notifications)
-cli.add_command(status)
-cli.add_command(dlq)
-cli.add_command(tickets)
-cli.add_command(timeline)
-cli.add_command(report)
-cli.add_command(demo)
 
 
 def main() -> None:

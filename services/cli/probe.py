@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
 import click
 
 from services.runtime.heartbeat import (
@@ -10,6 +15,11 @@ from services.runtime.heartbeat import (
     READY_WITHIN_SECONDS,
     heartbeat_age,
 )
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"aftersale: {message}", err=True)
+    sys.exit(1)
 
 
 @click.command()
@@ -26,17 +36,17 @@ def probe(part: str, ready: bool, within: float | None) -> None:
     For Kubernetes liveness and readiness probes and compose health checks; the
     gateway answers GET /healthz instead.
     """
-    from services.cli.preflight import fail, settings_or_fail
-
-    settings = settings_or_fail()
-    if settings.health_dir is None:
+    # Only this variable, straight from the environment: a probe runs every few
+    # seconds and must not pay for (or fail on) loading every other setting.
+    folder = os.environ.get("AFTERSALE_HEALTH_DIR")
+    if not folder:
         fail("AFTERSALE_HEALTH_DIR is not set: the parts write no heartbeats to probe")
     what = "ready" if ready else "alive"
     default = READY_WITHIN_SECONDS if ready else ALIVE_WITHIN_SECONDS
     limit = within if within is not None else default
-    age = heartbeat_age(settings.health_dir, part, what)
+    age = heartbeat_age(Path(folder), part, what)
     if age is None:
-        fail(f"{part}: no heartbeat in {settings.health_dir} yet (not {what})")
+        fail(f"{part}: no heartbeat in {folder} yet (not {what})")
     if age > limit:
         fail(f"{part}: last {what} heartbeat {age:.0f} s ago (more than {limit:g} s)")
     click.echo(f"{part}: {what} ({age:.1f} s ago)")
