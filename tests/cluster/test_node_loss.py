@@ -4,19 +4,16 @@ nothing restarts, and the node rejoins when it comes back."""
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pika.exceptions
 import pytest
 
-from services.publishing.publisher import EventPublisher
 from services.runtime.topology import INGEST_QUEUE
 from tests.cli.up_process import free_port, running_up, up_env
 from tests.support import factories
-from tests.support.cluster import Cluster, rabbitmq_cluster
+from tests.support.cluster import Cluster, FailoverPublisher
 from tests.support.polling import wait_until
 from tests.support.smtp import Inbox, smtp_sink
 
@@ -26,51 +23,22 @@ ORDERS = 1000
 BEFORE_THE_LOSS = 400
 
 
-class Publisher:
-    """Publishes each event until the cluster confirms it, reconnecting to
-    another node when its node goes away (an event published twice is
-    recorded once: the ingest knows it by its key)."""
-
-    def __init__(self, urls: str) -> None:
-        self.urls = urls
-        self.publisher: EventPublisher | None = None
-        self.reconnects = 0
-
-    def publish(self, event: dict[str, Any]) -> None:
-        for _ in range(30):
-            try:
-                if self.publisher is None:
-                    self.publisher = EventPublisher(self.urls).__enter__()
-                self.publisher.publish_event(event)
-                return
-            except (pika.exceptions.AMQPError, OSError):
-                self.close()
-                self.reconnects += 1
-        raise AssertionError(f"could not publish {event['event_id']}")
-
-    def close(self) -> None:
-        if self.publisher is not None:
-            with contextlib.suppress(pika.exceptions.AMQPError, OSError):
-                self.publisher.__exit__(None, None, None)
-            self.publisher = None
-
-
 def confirmations(inbox: Inbox) -> Counter[str]:
     return Counter(str(m["X-Aftersale-Key"]) for m in inbox.of_kind("order_confirmation"))
 
 
-def ingest_queue(cluster: Cluster) -> dict[str, Any]:
-    return dict(cluster.queues()[INGEST_QUEUE])
-
-
 def test_losing_the_ingest_leader_node_mid_stream_loses_and_doubles_nothing(
-    tmp_path: Path,
+    cluster: Cluster, cluster_vhost: str, tmp_path: Path
 ) -> None:
+    def ingest_queue(cluster: Cluster) -> dict[str, Any]:
+        return dict(cluster.queues(cluster_vhost)[INGEST_QUEUE])
+
+    urls = cluster.urls_for(cluster_vhost)
     folder = tmp_path / "up"
     folder.mkdir()
-    with rabbitmq_cluster(tmp_path / "cluster") as cluster, smtp_sink() as (inbox, smtp_port):
+    with smtp_sink() as (inbox, smtp_port):
         env = {
-            **up_env(cluster.urls, folder, free_port()),
+            **up_env(urls, folder, free_port()),
             "AFTERSALE_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
         }
         with running_up(env, folder) as up:
@@ -79,7 +47,7 @@ def test_losing_the_ingest_leader_node_mid_stream_loses_and_doubles_nothing(
             assert queue["type"] == "quorum"
             assert len(queue["online"]) == 3  # replicated on every node
             events = [factories.order_placed(f"ord-cl{n}") for n in range(ORDERS)]
-            publisher = Publisher(cluster.urls)
+            publisher = FailoverPublisher(urls)
             for event in events[:BEFORE_THE_LOSS]:
                 publisher.publish(event)
             wait_until(lambda: len(confirmations(inbox)) >= 100, timeout=180, what="a first part")

@@ -15,10 +15,16 @@ import shutil
 import signal
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
+import pika.exceptions
+
+from services.publishing.publisher import EventPublisher
 from tests.cli.up_process import free_port
 from tests.support.services import unavailable
 
@@ -39,7 +45,10 @@ class Node:
 
     @property
     def url(self) -> str:
-        return f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
+        return self.url_for("/")
+
+    def url_for(self, vhost: str) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/{quote(vhost, safe='')}"
 
 
 @dataclass
@@ -50,7 +59,31 @@ class Cluster:
     @property
     def urls(self) -> str:
         """`AFTERSALE_AMQP_URL` for the whole cluster: every node, comma-separated."""
-        return ",".join(node.url for node in self.nodes)
+        return self.urls_for("/")
+
+    def urls_for(self, vhost: str) -> str:
+        return ",".join(node.url_for(vhost) for node in self.nodes)
+
+    def create_vhost(self) -> str:
+        """A new virtual host (replicated to every node) that guest may use."""
+        vhost = f"aftersale-test-{uuid.uuid4().hex[:10]}"
+        alive = self.alive()
+        self.ctl(alive, "add_vhost", vhost)
+        self.ctl(alive, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        return vhost
+
+    def delete_vhost(self, vhost: str) -> None:
+        self.ctl(self.alive(), "delete_vhost", vhost)
+
+    def alive(self) -> Node:
+        return next(n for n in self.nodes if n.process and n.process.poll() is None)
+
+    def ensure_all_running(self) -> None:
+        """Start again any node a test stopped, and wait until it is back in."""
+        for node in self.nodes:
+            if node.process is None or node.process.poll() is not None:
+                self.start(node)
+                self.await_started(node)
 
     # -- the command line tools, with the cluster's cookie and no machine config
 
@@ -128,16 +161,14 @@ class Cluster:
         node.process.wait(timeout=60)
 
     def running_nodes(self) -> set[str]:
-        alive = next(n for n in self.nodes if n.process and n.process.poll() is None)
-        status = json.loads(self.ctl(alive, "cluster_status", "--formatter", "json"))
+        status = json.loads(self.ctl(self.alive(), "cluster_status", "--formatter", "json"))
         return set(status["running_nodes"])
 
-    def queues(self) -> dict[str, dict[str, object]]:
-        """Every queue of "/" with its type, leader and online members."""
-        alive = next(n for n in self.nodes if n.process and n.process.poll() is None)
+    def queues(self, vhost: str = "/") -> dict[str, dict[str, object]]:
+        """Every queue of `vhost` with its type, leader and online members."""
         listed = self.ctl(
-            alive, "list_queues", "name", "type", "leader", "members", "online",
-            "messages", "--formatter", "json",
+            self.alive(), "list_queues", "-p", vhost, "name", "type", "leader", "members",
+            "online", "messages", "--formatter", "json",
         )  # fmt: skip
         return {queue["name"]: queue for queue in json.loads(listed)}
 
@@ -192,3 +223,33 @@ def rabbitmq_cluster(folder: Path, size: int = 3) -> Iterator[Cluster]:
     finally:
         cluster.kill_all()
         shutil.rmtree(folder / "home", ignore_errors=True)
+
+
+class FailoverPublisher:
+    """Publishes each event until the cluster confirms it, reconnecting to
+    another node when its node goes away (an event published twice is
+    recorded once: the ingest knows it by its key)."""
+
+    def __init__(self, urls: str) -> None:
+        self.urls = urls
+        self.publisher: EventPublisher | None = None
+        self.reconnects = 0
+
+    def publish(self, event: dict[str, Any]) -> None:
+        for _ in range(30):
+            try:
+                if self.publisher is None:
+                    self.publisher = EventPublisher(self.urls).__enter__()
+                outcome = self.publisher.publish_event(event)
+                assert outcome == "confirmed", f"{event['event_id']}: {outcome}"
+                return
+            except (pika.exceptions.AMQPError, OSError):
+                self.close()
+                self.reconnects += 1
+        raise AssertionError(f"could not publish {event['event_id']}")
+
+    def close(self) -> None:
+        if self.publisher is not None:
+            with contextlib.suppress(pika.exceptions.AMQPError, OSError):
+                self.publisher.__exit__(None, None, None)
+            self.publisher = None
