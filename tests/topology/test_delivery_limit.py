@@ -18,6 +18,7 @@ def test_an_event_returned_past_the_delivery_limit_is_dead_lettered_with_the_bro
 ) -> None:
     connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
     channel = connection.channel()
+    channel.confirm_delivery()  # the publish is in the quorum queue before the first get
     topology.declare(channel, worker_queue_names(SUBSCRIPTIONS), "quorum")
     event = factories.order_placed()
     channel.basic_publish(topology.EVENTS_EXCHANGE, "order.placed", factories.to_bytes(event))

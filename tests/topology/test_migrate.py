@@ -24,7 +24,11 @@ def _channel(
     url: str,
 ) -> tuple[pika.BlockingConnection, pika.adapters.blocking_connection.BlockingChannel]:
     connection = pika.BlockingConnection(pika.URLParameters(url))
-    return connection, connection.channel()
+    channel = connection.channel()
+    # A publish returns once the broker confirmed it: a quorum queue enqueues
+    # through its log, and a get straight after an unconfirmed publish may miss it.
+    channel.confirm_delivery()
+    return connection, channel
 
 
 def _install_classic_with_messages(url: str) -> dict[str, list[bytes]]:

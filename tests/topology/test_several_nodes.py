@@ -89,8 +89,10 @@ def test_status_reads_the_queues_and_the_management_api_of_the_node_that_answers
     amqp_url: str, sqlite_url: str
 ) -> None:
     connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
-    topology.declare(connection.channel())
-    connection.channel().basic_publish(topology.EVENTS_EXCHANGE, "order.placed", b"{}")
+    channel = connection.channel()
+    channel.confirm_delivery()
+    topology.declare(channel)
+    channel.basic_publish(topology.EVENTS_EXCHANGE, "order.placed", b"{}")
     connection.close()
     result = subprocess.run(
         [sys.executable, "-m", "services.cli.main", "status", "--json"],
