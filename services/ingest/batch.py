@@ -188,6 +188,10 @@ def _wait_or_give_up(
     return True
 
 
+#: Whole-batch retries after a unique-key clash before recording one by one.
+CLASH_RETRIES = 2
+
+
 def record_batch(
     deliveries: Sequence[Delivery],
     sessions: sessionmaker[Session],
@@ -196,23 +200,28 @@ def record_batch(
 ) -> BatchOutcome:
     """Validate, de-duplicate, check parents and record a batch; one commit.
 
-    A unique-key clash with another ingest process makes the batch fall back to
-    one transaction per event. Store outages propagate (the caller requeues).
+    A unique-key clash with another ingest process (both creating the same
+    customer) is retried as a whole: the row the other one committed is then
+    found, not inserted. Clashing again and again, or an event that fails,
+    makes the batch fall back to one transaction per event. Store outages
+    propagate (the caller holds the batch).
     """
     rejected = BatchOutcome()
     valid = _classify(deliveries, rejected)
     if not valid:
         return rejected
     now = clock()
-    outcome = BatchOutcome(dead_letters=list(rejected.dead_letters))
-    try:
-        with sessions.begin() as session:
-            _record_all(session, valid, policies, now, outcome)
-        return _unique_dispatches(outcome)
-    except IntegrityError:
-        log.info("batch clashed with a concurrent ingest; recording one by one")
-    except ProjectionFailed as exc:
-        log.warning("an event of the batch failed; recording one by one", error=str(exc))
+    for attempt in range(1, CLASH_RETRIES + 2):
+        outcome = BatchOutcome(dead_letters=list(rejected.dead_letters))
+        try:
+            with sessions.begin() as session:
+                _record_all(session, valid, policies, now, outcome)
+            return _unique_dispatches(outcome)
+        except IntegrityError:
+            log.info("batch clashed with a concurrent ingest", attempt=attempt)
+        except ProjectionFailed as exc:
+            log.warning("an event of the batch failed; recording one by one", error=str(exc))
+            break
     outcome = BatchOutcome(dead_letters=list(rejected.dead_letters))
     for item in valid:
         _record_single(item, sessions, policies, now, outcome)
