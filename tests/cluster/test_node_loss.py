@@ -20,7 +20,9 @@ from tests.support.smtp import Inbox, smtp_sink
 pytestmark = pytest.mark.slow
 
 ORDERS = 1000
-BEFORE_THE_LOSS = 400
+#: Published before the node is stopped: enough that a slow stop (seconds on a busy
+#: machine, while the parts keep working) still lands mid-stream.
+BEFORE_THE_LOSS = 900
 
 
 def confirmations(inbox: Inbox) -> Counter[str]:
@@ -50,11 +52,12 @@ def test_losing_the_ingest_leader_node_mid_stream_loses_and_doubles_nothing(
             publisher = FailoverPublisher(urls)
             for event in events[:BEFORE_THE_LOSS]:
                 publisher.publish(event)
-            wait_until(lambda: len(confirmations(inbox)) >= 100, timeout=180, what="a first part")
+            wait_until(lambda: len(confirmations(inbox)) >= 50, timeout=180, what="a first part")
+            # Mid-stream: most events still in the queue or in hand when the stop begins.
+            assert len(confirmations(inbox)) < BEFORE_THE_LOSS // 2, "the loss came too late"
 
             leader = cluster.node_named(str(queue["leader"]))
             cluster.stop(leader)
-            assert len(confirmations(inbox)) < BEFORE_THE_LOSS, "the loss came too late"
             for event in events[BEFORE_THE_LOSS:]:
                 publisher.publish(event)
             wait_until(lambda: len(confirmations(inbox)) >= ORDERS, timeout=600, what="every order")
