@@ -17,7 +17,7 @@ from tests.support.cluster import Cluster, FailoverPublisher
 from tests.support.polling import wait_until
 from tests.support.smtp import Inbox, smtp_sink
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 ORDERS = 1000
 #: Published before the node is stopped: enough that a slow stop (seconds on a busy
