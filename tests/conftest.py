@@ -72,3 +72,15 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return session_factory(engine)
+
+
+@pytest.fixture
+def pg_sessions(postgres: Postgres) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a fresh, migrated PostgreSQL database only: for races that
+    SQLite's single writer cannot have."""
+    url = postgres.create_database()
+    upgrade(url)
+    engine = build_engine(url)
+    yield session_factory(engine)
+    engine.dispose()
+    postgres.drop_database(url)

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from services.runtime.store.engine import build_engine, read_session_factory
@@ -27,7 +26,7 @@ from tests.support import factories
 from tests.support.cluster import Cluster, FailoverPublisher
 from tests.support.polling import wait_until
 from tests.support.services import Postgres
-from tests.support.smtp import free_port
+from tests.support.smtp import smtp_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
@@ -126,13 +125,9 @@ class Tally:
 
 @contextmanager
 def smtp_tally() -> Iterator[tuple[Tally, int]]:
-    tally, port = Tally(), free_port()
-    controller = Controller(tally, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    tally = Tally()
+    with smtp_server(tally) as port:
         yield tally, port
-    finally:
-        controller.stop()
 
 
 def test_two_of_each_part_handle_a_burst_once(

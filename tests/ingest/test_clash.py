@@ -3,7 +3,6 @@ is recorded again as a whole (the winner's row is then found), not event by even
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,27 +15,13 @@ from services.ingest import batch
 from services.ingest.delivery import Delivery
 from services.ingest.known import Known
 from services.runtime.policies import load_policies
-from services.runtime.store.engine import build_engine, session_factory
-from services.runtime.store.migrate import upgrade
 from services.runtime.store.models import Customer, EventRecord
 from tests.support import factories
-from tests.support.services import Postgres
 
 
 def delivery(n: int, event: dict[str, Any]) -> Delivery:
     return Delivery(n, "aftersale.events", event["type"], pika.BasicProperties(),
                     factories.to_bytes(event))  # fmt: skip
-
-
-@pytest.fixture
-def pg_sessions(postgres: Postgres) -> Iterator[sessionmaker[Session]]:
-    """PostgreSQL only: on SQLite one writer excludes the other, no race can happen."""
-    url = postgres.create_database()
-    upgrade(url)
-    engine = build_engine(url)
-    yield session_factory(engine)
-    engine.dispose()
-    postgres.drop_database(url)
 
 
 def test_a_batch_that_lost_a_race_for_a_customer_is_recorded_again_whole(

@@ -14,14 +14,11 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.runtime.store import timers
-from services.runtime.store.engine import build_engine, session_factory
-from services.runtime.store.migrate import upgrade
 from services.runtime.store.models import Timer
 from services.runtime.workers import ActorRef
 from services.scheduler.scheduler import Scheduler
 from tests.support.ingest import get_all, queue_depth
 from tests.support.polling import wait_until
-from tests.support.services import Postgres
 
 QUEUE = "aftersale-test.timers"
 ROUTES = {"test_kind": ActorRef(QUEUE, "test.on_timer")}
@@ -70,16 +67,6 @@ def test_due_timers_fire_once_and_others_wait(
     assert all(m["actor_name"] == "test.on_timer" for m in messages)
     assert rows["due"].state == "fired" and rows["due"].fired_at == T0
     assert rows["later"].state == "pending" and rows["cancelled"].state == "cancelled"
-
-
-@pytest.fixture
-def pg_sessions(postgres: Postgres) -> Iterator[sessionmaker[Session]]:
-    url = postgres.create_database()
-    upgrade(url)
-    engine = build_engine(url)
-    yield session_factory(engine)
-    engine.dispose()
-    postgres.drop_database(url)
 
 
 @pytest.mark.slow

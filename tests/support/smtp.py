@@ -42,15 +42,22 @@ class Inbox:
 
 
 @contextmanager
-def smtp_sink(port: int | None = None) -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
+def smtp_server(handler: Any, port: int | None = None) -> Iterator[int]:
+    """A real SMTP server on loopback handing each message to `handler`; its port."""
     port = port or free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield inbox, port
+        yield port
     finally:
         controller.stop()
+
+
+@contextmanager
+def smtp_sink(port: int | None = None) -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    with smtp_server(inbox, port) as bound:
+        yield inbox, bound
 
 
 def body_text(message: EmailMessage) -> str:
