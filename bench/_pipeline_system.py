@@ -224,6 +224,10 @@ def up_environment(
         AFTERSALE_LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "warning"),
         AFTERSALE_LOG_FORMAT="json",
     )
+    # Experiments: `BENCH_UP_ENV="AFTERSALE_X=1 AFTERSALE_Y=2"` adds settings of `up`.
+    for pair in os.environ.get("BENCH_UP_ENV", "").split():
+        name, _, value = pair.partition("=")
+        env[name] = value
     return env
 
 

@@ -30,6 +30,23 @@ def _ours(lease_until: Any) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return (_C.status == "pending", _C.next_attempt_at == lease_until)
 
 
+#: Built once: a statement object keeps its cache key and compiled form, so a
+#: record of one result costs no statement building (half the deliverer's CPU).
+_MARK_SENT = (
+    update(_TABLE)
+    .where(_C.id.in_(bindparam("ids", expanding=True)), *_ours(bindparam("lease")))
+    .values(
+        status="sent",
+        sent_at=bindparam("sent_at"),
+        next_attempt_at=None,
+        failure_reason=None,
+        attempts=_C.attempts + 1,
+    )
+    .returning(_C.id)
+)
+_INSERT_ATTEMPTS = insert(_ATTEMPTS)
+_EXISTING = select(_C.id).where(_C.id.in_(bindparam("ids", expanding=True)))
+
 _HAND_BACK = (
     update(_TABLE)
     .where(_C.id == bindparam("row_id"), *_ours(bindparam("lease")))
@@ -56,19 +73,8 @@ def record(session: Session, results: Sequence[Result], now: datetime) -> tuple[
         if result.outcome == "sent":
             sent[result.lease_until].append(result.notification.id)
     for lease_until, ids in sent.items():
-        statement = (
-            update(_TABLE)
-            .where(_C.id.in_(ids), *_ours(lease_until))
-            .values(
-                status="sent",
-                sent_at=now,
-                next_attempt_at=None,
-                failure_reason=None,
-                attempts=_C.attempts + 1,
-            )
-            .returning(_C.id)
-        )
-        applied.update(session.scalars(statement))
+        parameters = {"ids": ids, "lease": lease_until, "sent_at": now}
+        applied.update(session.scalars(_MARK_SENT, parameters))
     for result in results:
         if result.outcome in ("retry", "failed") and _apply_failure(session, result):
             applied.add(result.notification.id)
@@ -84,7 +90,7 @@ def record(session: Session, results: Sequence[Result], now: datetime) -> tuple[
     # The attempt is kept even where its result was not applied, unless the row is gone.
     vanished: set[int] = set()
     if unapplied:
-        vanished = unapplied - set(session.scalars(select(_C.id).where(_C.id.in_(unapplied))))
+        vanished = unapplied - set(session.scalars(_EXISTING, {"ids": sorted(unapplied)}))
     attempts = [
         {
             "notification_pk": r.notification.id,
@@ -96,7 +102,7 @@ def record(session: Session, results: Sequence[Result], now: datetime) -> tuple[
         if r.notification.id not in vanished
     ]
     if attempts:
-        session.execute(insert(_ATTEMPTS), attempts)
+        session.execute(_INSERT_ATTEMPTS, attempts)
     return applied, vanished
 
 

@@ -188,6 +188,10 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            # Package templates never change under a running process: checking
+            # each file's mtime on every render cost 4 % of a worker. Override
+            # folders are re-read when edited.
+            auto_reload=self._override_dir is not None,
         )
         environment.filters.update(FILTERS)
         environment.tests.update(TESTS)
