@@ -38,7 +38,8 @@ class SmtpHandler:
     """Accepts everything except the addresses in ``reject`` (answered with their reply).
 
     ``slow`` recipients are answered after that many seconds; for ``drop``
-    recipients the connection is closed instead of answering DATA.
+    recipients the connection is closed instead of answering DATA. With
+    ``pipelining`` the server offers PIPELINING (RFC 2920), as Postfix does.
     """
 
     def __init__(
@@ -47,13 +48,24 @@ class SmtpHandler:
         *,
         slow: dict[str, float] | None = None,
         drop: set[str] | None = None,
+        pipelining: bool = False,
     ) -> None:
         self.reject = reject or {}
         self.slow = slow or {}
         self.drop = drop or set()
+        self.pipelining = pipelining
         self.messages: list[Received] = []
         self.logins: list[str] = []
         self._lock = threading.Lock()
+
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str,
+        responses: list[str],
+    ) -> list[str]:  # fmt: skip
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 import ssl
 from pathlib import Path
 from typing import Any
@@ -111,3 +112,77 @@ def test_plain_smtp_builds_no_tls_context_and_tls_builds_one_per_process(
         plain.stop()
         secure.stop()
         smtp_module.default_tls_context.cache_clear()
+
+
+def _writes(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """What the client writes to its SMTP connections, one entry per write."""
+    written: list[bytes] = []
+    real = smtplib.SMTP.send
+
+    def recording(self: smtplib.SMTP, data: bytes | str) -> None:
+        written.append(data.encode("ascii") if isinstance(data, str) else data)
+        real(self, data)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", recording)
+    return written
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelining", "one-by-one"])
+def test_mail_rcpt_and_data_go_in_one_write_where_the_server_offers_pipelining(
+    pipelining: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler = SmtpHandler(pipelining=pipelining)
+    server = smtp_sink(handler)
+    written = _writes(monkeypatch)
+    session = EmailChannel(f"smtp://127.0.0.1:{server.port}", tmp_path).open_session()
+    try:
+        for _ in range(2):
+            session.send(transient())
+    finally:
+        session.close()
+        server.stop()
+    together = [w for w in written if b"MAIL FROM:" in w and b"RCPT TO:" in w and b"DATA\r\n" in w]
+    assert len(together) == (2 if pipelining else 0)
+    received = handler.received()
+    assert [m.rcpt_tos for m in received] == [["jan.kowalski@example.com"]] * 2
+    assert len({m.peer for m in received}) == 1  # one connection for both
+    assert all(m.message["X-Aftersale-Key"] for m in received)
+
+
+@pytest.mark.parametrize(
+    ("reply", "failure"),
+    [("550 5.1.1 no such user", PermanentFailure), ("451 4.3.0 try later", TemporaryFailure)],
+)
+def test_a_pipelined_refusal_fails_that_message_and_the_connection_goes_on(
+    reply: str, failure: type[Exception], tmp_path: Path
+) -> None:
+    handler = SmtpHandler(reject={"nobody@example.com": reply}, pipelining=True)
+    server = smtp_sink(handler)
+    session = EmailChannel(f"smtp://127.0.0.1:{server.port}", tmp_path).open_session()
+    try:
+        session.send(transient())
+        with pytest.raises(failure, match=f"recipient refused: {reply}"):
+            session.send(transient(recipient="nobody@example.com"))
+        session.send(transient())
+    finally:
+        session.close()
+        server.stop()
+    received = handler.received()
+    assert [m.rcpt_tos for m in received] == [["jan.kowalski@example.com"]] * 2
+    assert len({m.peer for m in received}) == 1
+
+
+def test_a_pipelined_connection_the_server_dropped_is_replaced(tmp_path: Path) -> None:
+    handler = SmtpHandler(pipelining=True)
+    port = free_port()
+    server = smtp_sink(handler, port=port)
+    session = EmailChannel(f"smtp://127.0.0.1:{port}", tmp_path).open_session()
+    try:
+        session.send(transient())
+        server.stop()
+        server = smtp_sink(handler, port=port)
+        session.send(transient())
+    finally:
+        session.close()
+        server.stop()
+    assert len({m.peer for m in handler.received()}) == 2
