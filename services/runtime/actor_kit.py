@@ -10,7 +10,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from events import EnvelopeBase
-from services.runtime.effects import Effect
+from services.runtime.effects import Effect, ScheduleTimer
 from services.runtime.errors import describe_failure
 from services.runtime.event_batch import Dispatched, Handled, Plan, handle_batch
 from services.runtime.outbox import OutboxContext, apply_state_changes, prepare_messages
@@ -18,6 +18,7 @@ from services.runtime.policies import Policies
 from services.runtime.rendering import Renderer
 from services.runtime.routing import event_types_of
 from services.runtime.settings import secret_key
+from services.runtime.store import timers
 from services.runtime.store.engine import read_session_factory
 from services.runtime.store.models import EventRecord, Timer
 from services.runtime.store.notifications import NewNotifications
@@ -74,6 +75,12 @@ def handle_recorded_events(
                   type=record.type, effects=len(effects))  # fmt: skip
         return Plan(record, effects, world.customer, messages)
 
+    def prepare(session: Session, plans: Sequence[Plan]) -> None:
+        timers.prefetch(session, (
+            (p.record.shop_id, effect.kind, effect.subject_id)
+            for p in plans for effect in p.effects if isinstance(effect, ScheduleTimer)
+        ))  # fmt: skip
+
     def apply(session: Session, chosen: Plan) -> None:
         apply_state_changes(session, chosen.effects, chosen.customer,
                             outbox(chosen.record.shop_id))  # fmt: skip
@@ -87,6 +94,7 @@ def handle_recorded_events(
         now=now,
         plan=plan,
         apply=apply,
+        prepare=prepare,
     )
     log.info("events handled", handled=result.handled, skipped=result.skipped,
              earlier=result.earlier, effects=result.effects)  # fmt: skip

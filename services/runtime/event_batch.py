@@ -100,6 +100,7 @@ def handle_batch(
     now: datetime,
     plan: Planner,
     apply: Applier,
+    prepare: Callable[[Session, Sequence[Plan]], None] | None = None,
 ) -> Handled:
     """React to `dispatched`: decide and render from a snapshot, then write.
 
@@ -111,6 +112,9 @@ def handle_batch(
     ingest keeps (committed before the dispatch), never an earlier effect of
     the same batch, so deciding ahead of the write sees what deciding inside
     it would.
+
+    ``prepare`` gets the write session and every plan before any is applied
+    (to load in one query what the plans will touch).
 
     Raises:
         EventMissing: an event is not in the log yet (retry later).
@@ -143,6 +147,8 @@ def handle_batch(
         return Handled(handled=0, skipped=len(records), effects=0)
     with write_sessions.begin() as session:
         written = NewNotifications()
+        if prepare is not None:
+            prepare(session, plans)
         chosen = [p for p in plans if p.earlier and _apply_alone(session, worker, p, apply, now)]
         ours = [p for p in plans if not p.earlier]
         claimed = claim(session, worker, [p.key for p in ours], now)

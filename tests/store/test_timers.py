@@ -189,3 +189,43 @@ def test_a_firing_confirmed_after_a_re_schedule_leaves_the_new_timer_pending(
     with sessions() as session:
         row = session.get_one(Timer, old[0])
         assert (row.state, row.due_at, row.leased_until) == (timers.PENDING, later, None)
+
+
+def _schedule(session: Session, subject_id: str, due_at: datetime = DUE) -> Timer:
+    return timers.schedule(session, shop_id="shop-42", kind="first_response_due",
+                           subject_id=subject_id, due_at=due_at, now=NOW)  # fmt: skip
+
+
+def test_timers_prefetched_for_a_batch_are_scheduled_as_one_by_one_would(
+    sessions: sessionmaker[Session],
+) -> None:
+    existing = set_timer(sessions, "T-1")
+    later = DUE + timedelta(hours=2)
+    with sessions.begin() as session:
+        keys = [("shop-42", "first_response_due", s) for s in ("T-1", "T-2", "T-3")]
+        timers.prefetch(session, keys)
+        moved = _schedule(session, "T-1", later)  # found in memory: the same row
+        new = _schedule(session, "T-2")
+        again = _schedule(session, "T-2", later)  # twice in one batch: one row
+        _schedule(session, "T-4")  # not prefetched: looked up as before
+        assert again is new
+        assert moved.id == existing
+    with sessions() as session:
+        rows = {t.subject_id: (t.version, t.due_at) for t in session.scalars(select(Timer))}
+    assert rows == {"T-1": (2, later), "T-2": (2, later), "T-4": (1, DUE)}
+
+
+def test_a_prefix_cancel_after_a_prefetch_is_seen_by_a_later_schedule(
+    sessions: sessionmaker[Session],
+) -> None:
+    set_timer(sessions, "O-1:delay")
+    with sessions.begin() as session:
+        timers.prefetch(session, [("shop-42", "first_response_due", "O-1:delay")])
+        cancelled = timers.cancel_prefix(session, shop_id="shop-42", kind="first_response_due",
+                                         subject_prefix="O-1:", at=NOW)  # fmt: skip
+        assert cancelled == 1
+        timer = _schedule(session, "O-1:delay")
+    # The cancel moved it to version 2; scheduling again is version 3, pending.
+    with sessions() as session:
+        row = session.get_one(Timer, timer.id)
+        assert (row.version, row.state) == (3, timers.PENDING)
