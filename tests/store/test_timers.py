@@ -229,3 +229,20 @@ def test_a_prefix_cancel_after_a_prefetch_is_seen_by_a_later_schedule(
     with sessions() as session:
         row = session.get_one(Timer, timer.id)
         assert (row.version, row.state) == (3, timers.PENDING)
+
+
+def test_a_timer_added_in_a_rolled_back_savepoint_is_added_again(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        timers.prefetch(session, [("shop-42", "first_response_due", "T-9")])
+        try:
+            with session.begin_nested():
+                _schedule(session, "T-9")
+                session.flush()
+                raise RuntimeError("the earlier event failed")
+        except RuntimeError:
+            pass
+        _schedule(session, "T-9")
+    with sessions() as session:
+        assert [t.subject_id for t in session.scalars(select(Timer))] == ["T-9"]

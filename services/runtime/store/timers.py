@@ -20,6 +20,7 @@ TimerKey = tuple[str, str, str]
 #: there is none; filled by :func:`prefetch`, kept up to date by :func:`schedule`.
 _KNOWN = "aftersale.timers"
 _CHUNK = 400
+_UNKNOWN: Any = object()
 
 
 def prefetch(session: Session, keys: Iterable[TimerKey]) -> None:
@@ -56,8 +57,10 @@ def schedule(
     """Set the timer (kind, subject) to fire at `due_at`; a re-schedule bumps its version."""
     known: dict[TimerKey, Timer | None] | None = session.info.get(_KNOWN)
     key = (shop_id, kind, subject_id)
-    if known is not None and key in known:
-        timer = known[key]
+    cached: Timer | None = known.get(key, _UNKNOWN) if known is not None else _UNKNOWN
+    # A timer added in a savepoint that was rolled back has left the session.
+    if cached is None or (cached is not _UNKNOWN and cached in session):
+        timer = cached
     else:
         timer = session.scalar(
             select(Timer).where(
