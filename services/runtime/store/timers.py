@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, inspect, or_, select, tuple_, update
+from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from services.runtime.store.models import Timer
@@ -57,11 +57,9 @@ def schedule(
     """Set the timer (kind, subject) to fire at `due_at`; a re-schedule bumps its version."""
     known: dict[TimerKey, Timer | None] | None = session.info.get(_KNOWN)
     key = (shop_id, kind, subject_id)
-    cached: Timer | None = known.get(key, _UNKNOWN) if known is not None else _UNKNOWN
+    timer: Timer | None = known.get(key, _UNKNOWN) if known is not None else _UNKNOWN
     # A timer added in a savepoint that was rolled back has left the session.
-    if cached is None or (cached is not _UNKNOWN and cached in session):
-        timer = cached
-    else:
+    if timer is _UNKNOWN or (timer is not None and timer not in session):
         timer = session.scalar(
             select(Timer).where(
                 Timer.shop_id == shop_id, Timer.kind == kind, Timer.subject_id == subject_id
@@ -128,13 +126,9 @@ def cancel_prefix(
             Timer.state == PENDING,
         )
         .values(state=CANCELLED, version=Timer.version + 1, cancelled_at=at)
-        .execution_options(synchronize_session=False)
+        # Timers this session holds (a batch's, prefetched) are brought up to date.
+        .execution_options(synchronize_session="fetch")
     )
-    # Timers of this session the UPDATE may have changed are read again when used.
-    for (shop, timer_kind, subject), timer in session.info.get(_KNOWN, {}).items():
-        same = (shop, timer_kind) == (shop_id, kind) and subject.startswith(subject_prefix)
-        if same and timer is not None and inspect(timer).persistent:
-            session.expire(timer)
     return int(getattr(result, "rowcount", 0))
 
 
