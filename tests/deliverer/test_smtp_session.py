@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from pathlib import Path
@@ -16,39 +17,47 @@ from tests.deliverer.conftest import Tls, transient
 from tests.deliverer.sinks import SmtpHandler, free_port, smtp_sink
 
 
+@pytest.mark.parametrize("pipelining", [False, True], ids=["one-by-one", "pipelining"])
+@pytest.mark.parametrize(
+    ("reply", "failure"),
+    [("550 5.1.1 no such user", PermanentFailure), ("451 4.3.0 try later", TemporaryFailure)],
+)
 def test_a_refused_recipient_leaves_the_connection_usable(
-    smtp_handler: SmtpHandler, tmp_path: Path
+    pipelining: bool, reply: str, failure: type[Exception], tmp_path: Path
 ) -> None:
-    server = smtp_sink(smtp_handler)
+    handler = SmtpHandler(reject={"nobody@example.com": reply}, pipelining=pipelining)
+    server = smtp_sink(handler)
     session = EmailChannel(f"smtp://127.0.0.1:{server.port}", tmp_path).open_session()
     try:
         session.send(transient())
-        with pytest.raises(PermanentFailure, match=r"550 5\.1\.1 no such user"):
+        with pytest.raises(failure, match=f"recipient refused: {re.escape(reply)}"):
             session.send(transient(recipient="nobody@example.com"))
         session.send(transient())
     finally:
         session.close()
         server.stop()
-    received = smtp_handler.received()
-    assert len(received) == 2
+    received = handler.received()
+    assert [m.rcpt_tos for m in received] == [["jan.kowalski@example.com"]] * 2
     assert len({message.peer for message in received}) == 1
 
 
+@pytest.mark.parametrize("pipelining", [False, True], ids=["one-by-one", "pipelining"])
 def test_a_connection_the_server_dropped_is_replaced_and_the_message_sent(
-    smtp_handler: SmtpHandler, tmp_path: Path
+    pipelining: bool, tmp_path: Path
 ) -> None:
+    handler = SmtpHandler(pipelining=pipelining)
     port = free_port()
-    server = smtp_sink(smtp_handler, port=port)
+    server = smtp_sink(handler, port=port)
     session = EmailChannel(f"smtp://127.0.0.1:{port}", tmp_path).open_session()
     try:
         session.send(transient())
         server.stop()  # closes the kept connection
-        server = smtp_sink(smtp_handler, port=port)
+        server = smtp_sink(handler, port=port)
         session.send(transient())  # noticed at MAIL, before any of it was sent
     finally:
         session.close()
         server.stop()
-    received = smtp_handler.received()
+    received = handler.received()
     assert len(received) == 2
     assert len({message.peer for message in received}) == 2
 
@@ -147,42 +156,3 @@ def test_mail_rcpt_and_data_go_in_one_write_where_the_server_offers_pipelining(
     assert [m.rcpt_tos for m in received] == [["jan.kowalski@example.com"]] * 2
     assert len({m.peer for m in received}) == 1  # one connection for both
     assert all(m.message["X-Aftersale-Key"] for m in received)
-
-
-@pytest.mark.parametrize(
-    ("reply", "failure"),
-    [("550 5.1.1 no such user", PermanentFailure), ("451 4.3.0 try later", TemporaryFailure)],
-)
-def test_a_pipelined_refusal_fails_that_message_and_the_connection_goes_on(
-    reply: str, failure: type[Exception], tmp_path: Path
-) -> None:
-    handler = SmtpHandler(reject={"nobody@example.com": reply}, pipelining=True)
-    server = smtp_sink(handler)
-    session = EmailChannel(f"smtp://127.0.0.1:{server.port}", tmp_path).open_session()
-    try:
-        session.send(transient())
-        with pytest.raises(failure, match=f"recipient refused: {reply}"):
-            session.send(transient(recipient="nobody@example.com"))
-        session.send(transient())
-    finally:
-        session.close()
-        server.stop()
-    received = handler.received()
-    assert [m.rcpt_tos for m in received] == [["jan.kowalski@example.com"]] * 2
-    assert len({m.peer for m in received}) == 1
-
-
-def test_a_pipelined_connection_the_server_dropped_is_replaced(tmp_path: Path) -> None:
-    handler = SmtpHandler(pipelining=True)
-    port = free_port()
-    server = smtp_sink(handler, port=port)
-    session = EmailChannel(f"smtp://127.0.0.1:{port}", tmp_path).open_session()
-    try:
-        session.send(transient())
-        server.stop()
-        server = smtp_sink(handler, port=port)
-        session.send(transient())
-    finally:
-        session.close()
-        server.stop()
-    assert len({m.peer for m in handler.received()}) == 2
