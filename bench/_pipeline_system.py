@@ -226,8 +226,9 @@ def up_environment(
     )
     # Experiments: `BENCH_UP_ENV="AFTERSALE_X=1 AFTERSALE_Y=2"` adds settings of `up`.
     for pair in os.environ.get("BENCH_UP_ENV", "").split():
-        name, _, value = pair.partition("=")
-        env[name] = value
+        name, equals, value = pair.partition("=")
+        if equals:
+            env[name] = value
     return env
 
 
