@@ -10,7 +10,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from events import EnvelopeBase
-from services.runtime.effects import Effect, ScheduleTimer
+from services.runtime.effects import CancelTimer, Effect, ScheduleTimer
 from services.runtime.errors import describe_failure
 from services.runtime.event_batch import Dispatched, Handled, Plan, handle_batch
 from services.runtime.outbox import OutboxContext, apply_state_changes, prepare_messages
@@ -78,7 +78,9 @@ def handle_recorded_events(
     def prepare(session: Session, plans: Sequence[Plan]) -> None:
         timers.prefetch(session, (
             (p.record.shop_id, effect.kind, effect.subject_id)
-            for p in plans for effect in p.effects if isinstance(effect, ScheduleTimer)
+            for p in plans for effect in p.effects
+            if isinstance(effect, ScheduleTimer)
+            or (isinstance(effect, CancelTimer) and not effect.prefix)
         ))  # fmt: skip
 
     def apply(session: Session, chosen: Plan) -> None:

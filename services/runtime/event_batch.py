@@ -129,18 +129,24 @@ def handle_batch(
         done = _handled(session, worker, list(records))
         todo = sorted((r for k, r in records.items() if k not in done), key=lambda r: r.id)
         loader = WorldLoader(session)
-        plans: list[Plan] = []
+        earlier_parsed: list[tuple[EventRecord, EnvelopeBase]] = []
         for earlier in _earlier_unhandled(session, worker, todo, event_types, now):
             try:
-                event = parse_event(earlier.body)
+                earlier_parsed.append((earlier, parse_event(earlier.body)))
+            except Exception as exc:  # left to its own message, which retries or dead-letters it
+                _left_alone(log, earlier, exc)
+        parsed = [(record, parse_event(record.body)) for record in todo]
+        # One prefetch for both: an earlier event's world found one by one costs
+        # a query per row and lazy loads of its items and customer.
+        loader.prefetch(subject_of(r, e) for r, e in [*earlier_parsed, *parsed])
+        plans: list[Plan] = []
+        for earlier, event in earlier_parsed:
+            try:
                 brought = plan(earlier, event, loader.world(subject_of(earlier, event)))
                 brought.earlier = True
                 plans.append(brought)
-            except Exception as exc:  # left to its own message, which retries or dead-letters it
-                log.warning("earlier event of the same order failed; left to its own message",
-                            event_id=earlier.event_id, error=describe_failure(exc))  # fmt: skip
-        parsed = [(record, parse_event(record.body)) for record in todo]
-        loader.prefetch(subject_of(record, event) for record, event in parsed)
+            except Exception as exc:
+                _left_alone(log, earlier, exc)
         plans += [plan(record, event, loader.world(subject_of(record, event)))
                   for record, event in parsed]  # fmt: skip
     if not plans:
@@ -165,6 +171,13 @@ def handle_batch(
         effects=sum(len(p.effects) for p in chosen),
         earlier=len(chosen) - handled,
     )
+
+
+def _left_alone(log: Any, earlier: EventRecord, exc: Exception) -> None:
+    """An earlier event that fails here is left to its own message, which
+    retries or dead-letters it."""
+    log.warning("earlier event of the same order failed; left to its own message",
+                event_id=earlier.event_id, error=describe_failure(exc))  # fmt: skip
 
 
 def _apply_alone(session: Session, worker: str, plan: Plan, apply: Applier, now: datetime) -> bool:

@@ -246,3 +246,36 @@ def test_a_timer_added_in_a_rolled_back_savepoint_is_added_again(
         _schedule(session, "T-9")
     with sessions() as session:
         assert [t.subject_id for t in session.scalars(select(Timer))] == ["T-9"]
+
+
+def _cancel(session: Session, subject_id: str) -> bool:
+    return timers.cancel(session, shop_id="shop-42", kind="first_response_due",
+                         subject_id=subject_id, at=NOW)  # fmt: skip
+
+
+def test_prefetched_timers_are_cancelled_as_one_by_one_would(
+    sessions: sessionmaker[Session],
+) -> None:
+    set_timer(sessions, "T-1")
+    set_timer(sessions, "T-2")
+    with sessions.begin() as session:
+        _cancel(session, "T-2")  # already cancelled before the batch
+    with sessions.begin() as session:
+        keys = [("shop-42", "first_response_due", s) for s in ("T-1", "T-2", "T-3", "T-4")]
+        timers.prefetch(session, keys)
+        assert _cancel(session, "T-1") is True
+        assert _cancel(session, "T-1") is False  # cancelled once
+        assert _cancel(session, "T-2") is False  # not pending
+        assert _cancel(session, "T-3") is False  # none
+        _schedule(session, "T-4")
+        assert _cancel(session, "T-4") is True  # scheduled and cancelled in one batch
+    with sessions() as session:
+        rows = {
+            t.subject_id: (t.state, t.version, t.cancelled_at)
+            for t in session.scalars(select(Timer))
+        }
+    assert rows == {
+        "T-1": (timers.CANCELLED, 2, NOW),
+        "T-2": (timers.CANCELLED, 2, NOW),
+        "T-4": (timers.CANCELLED, 2, NOW),
+    }
