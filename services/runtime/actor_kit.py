@@ -10,7 +10,14 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from events import EnvelopeBase
-from services.runtime.effects import CancelTimer, Effect, ScheduleTimer
+from services.runtime.effects import (
+    CancelTimer,
+    Effect,
+    OpenTicket,
+    RaiseLevel,
+    ScheduleTimer,
+    SetSlaClock,
+)
 from services.runtime.errors import describe_failure
 from services.runtime.event_batch import Dispatched, Handled, Plan, handle_batch
 from services.runtime.outbox import OutboxContext, apply_state_changes, prepare_messages
@@ -18,7 +25,7 @@ from services.runtime.policies import Policies
 from services.runtime.rendering import Renderer
 from services.runtime.routing import event_types_of
 from services.runtime.settings import secret_key
-from services.runtime.store import timers
+from services.runtime.store import state, timers
 from services.runtime.store.engine import read_session_factory
 from services.runtime.store.models import EventRecord, Timer
 from services.runtime.store.notifications import NewNotifications
@@ -81,6 +88,11 @@ def handle_recorded_events(
             for p in plans for effect in p.effects
             if isinstance(effect, ScheduleTimer)
             or (isinstance(effect, CancelTimer) and not effect.prefix)
+        ))  # fmt: skip
+        state.prefetch_tickets(session, (
+            (p.record.shop_id, effect.ticket_id)
+            for p in plans for effect in p.effects
+            if isinstance(effect, SetSlaClock | RaiseLevel | OpenTicket)
         ))  # fmt: skip
 
     def apply(session: Session, chosen: Plan) -> None:

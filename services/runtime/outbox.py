@@ -241,20 +241,20 @@ def _open_ticket(
     row = state.customer(session, ctx.shop_id, customer.customer_id)
     if row is None:
         return
-    session.add(
-        Ticket(
-            shop_id=ctx.shop_id,
-            ticket_id=effect.ticket_id,
-            customer_pk=row.id,
-            channel=effect.channel,
-            priority=effect.priority,
-            subject=effect.subject,
-            order_id=effect.order_id,
-            status="open",
-            opened_at=effect.opened_at,
-        )
+    ticket = Ticket(
+        shop_id=ctx.shop_id,
+        ticket_id=effect.ticket_id,
+        customer_pk=row.id,
+        channel=effect.channel,
+        priority=effect.priority,
+        subject=effect.subject,
+        order_id=effect.order_id,
+        status="open",
+        opened_at=effect.opened_at,
     )
+    session.add(ticket)
     session.flush()
+    state.remember_ticket(session, ticket)
 
 
 def prepare_messages(
