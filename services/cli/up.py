@@ -146,9 +146,8 @@ def ingest(supervised: bool) -> None:
     "--threads",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker threads (default: 1 on SQLite, whose single write lock more "
-    "threads only contend for; 4 on PostgreSQL, where a batch mostly waits for "
-    "round trips). Run more worker processes to use more cores.",
+    help="Worker threads (default 1: more only contend for the store's locks "
+    "and the GIL). Run more worker processes to use more cores.",
 )
 def worker(names: tuple[str, ...], threads: int | None) -> None:
     """Run dramatiq workers (default: all of them): notifier, escalator, checkins, feedback."""
