@@ -19,12 +19,21 @@ class ReturnedItem(WireModel):
     quantity: Quantity
 
 
+#: Where a return request came from, when not from the shop's own systems:
+#: `withdrawal_function` is the customer's "withdraw from contract here" button
+#: on aftersale's order page (Directive 2011/83/EU, Article 11a).
+ReturnSource = Literal["withdrawal_function"]
+
+
 class ReturnRequestedData(WireModel):
     return_id: Identifier
     order_id: Identifier
     kind: ReturnKind
     reason: Reason | None = None
     items: list[ReturnedItem] = Field(min_length=1, max_length=1000)
+    #: Optional (absent from the shop's own events); with `withdrawal_function`
+    #: the refund deadline runs from this event, the withdrawal notice.
+    source: ReturnSource | None = None
 
 
 class ReturnReceivedData(WireModel):

@@ -212,6 +212,7 @@ def _apply(known: Known, event: ev.EnvelopeBase, now: datetime) -> tuple[str | N
                     items=[item.model_dump() for item in data.items],
                     status="requested",
                     requested_at=event.occurred_at,
+                    source=data.source,
                 )
                 session.add(ret)
                 known.returns[(event.shop_id, data.return_id)] = ret

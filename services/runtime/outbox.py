@@ -27,6 +27,7 @@ from services.runtime.effects import (
     SetSlaClock,
 )
 from services.runtime.logging import mask_email, mask_phone
+from services.runtime.order_links import OrderRef, order_page_url
 from services.runtime.policies import Policies
 from services.runtime.rendering import TRANSACTIONAL_KINDS, Renderer
 from services.runtime.store import state, timers
@@ -163,6 +164,11 @@ def _notify_customer(
             ctx.now + UNSUBSCRIBE_VALID_FOR,
         )
         context["unsubscribe_url"] = f"{ctx.public_url.rstrip('/')}/u/{token}"
+    if effect.order_id and "order_page_url" not in context:
+        ref = OrderRef(ctx.shop_id, effect.order_id)
+        context["order_page_url"] = order_page_url(
+            ctx.secret_key, ctx.public_url, ref, ctx.now, ctx.policies
+        )
     message = ctx.renderer.render(effect.kind, customer.locale, context, shop_id=ctx.shop_id)
     content: dict[str, Any] = {
         "subject": message.subject,

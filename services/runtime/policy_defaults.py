@@ -80,6 +80,8 @@ alert_before = ["4d", "1d"]
 [withdrawal]
 refund_within = "14d"
 alert_before = ["3d", "1d"]
+function = true          # the order page's "withdraw from contract here" button
+period = "14d"           # from delivery: while it runs, the button shows
 
 [callbacks]
 grace = "0s"

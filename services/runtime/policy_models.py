@@ -270,6 +270,11 @@ class Complaints(_Model):
 class Withdrawal(_Model):
     refund_within: Duration = timedelta(days=14)
     alert_before: tuple[Duration, ...] = (timedelta(days=3), timedelta(days=1))
+    #: The order page's "withdraw from contract here" button (Directive 2011/83/EU,
+    #: Article 11a); a shop that runs its own withdrawal function turns it off.
+    function: bool = True
+    #: How long after delivery a customer may withdraw (the button shows until then).
+    period: Duration = timedelta(days=14)
 
     @field_validator("alert_before")
     @classmethod

@@ -90,6 +90,7 @@ class ReturnView:
     received_at: datetime | None
     outcome: str | None
     refund_amount: Decimal | None
+    source: str | None = None
 
     @classmethod
     def of(cls, row: Return) -> ReturnView:
@@ -102,6 +103,7 @@ class ReturnView:
             row.received_at,
             row.outcome,
             row.refund_amount,
+            row.source,
         )
 
 

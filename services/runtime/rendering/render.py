@@ -141,7 +141,12 @@ class Renderer:
             raise RenderError(f"unknown message kind {kind!r}; known: {', '.join(KINDS)}")
         if kind in MARKETING_KINDS and not context.get("unsubscribe_url"):
             raise RenderError(f"{where} needs an unsubscribe_url")
-        variables: dict[str, Any] = {"unsubscribe_url": None, **context, "locale": lang}
+        variables: dict[str, Any] = {
+            "unsubscribe_url": None,
+            "order_page_url": None,
+            **context,
+            "locale": lang,
+        }
         if variables.get("now") is None:
             variables["now"] = self._clock()
         environment = self._environment(shop_id)

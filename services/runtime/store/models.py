@@ -157,6 +157,8 @@ class Return(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     outcome: Mapped[str | None] = mapped_column(String(16))
     refund_amount: Mapped[Decimal | None] = mapped_column(Money)
+    #: `withdrawal_function` for a withdrawal made on the order page; else none.
+    source: Mapped[str | None] = mapped_column(String(32))
 
     order: Mapped[Order] = relationship()
 

@@ -1,0 +1,28 @@
+"""Returns remember where they came from: the order page's withdrawal function
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-04
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("returns") as batch:
+        batch.add_column(sa.Column("source", sa.String(length=32), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("returns") as batch:
+        batch.drop_column("source")
