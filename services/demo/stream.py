@@ -70,7 +70,7 @@ PRODUCTS: tuple[tuple[str, str, str, str], ...] = (
 ORDERS: tuple[tuple[int, str], ...] = (
     (0, "delivered"), (1, "delivered"), (2, "delivered"), (3, "delayed"),
     (4, "withdrawal_refunded"), (5, "shipped"), (6, "complaint_open"), (7, "delivered"),
-    (8, "placed"), (9, "overdue"), (10, "delivered"), (11, "shipped"),
+    (8, "placed"), (9, "overdue"), (10, "withdrawal_function"), (11, "shipped"),
     (12, "delivered"), (13, "withdrawal_open"), (14, "delayed"), (15, "delivered"),
     (16, "cancelled"), (17, "complaint_repaired"), (0, "shipped"), (7, "delivered"),
     (12, "placed"), (3, "delivered"), (2, "placed"), (15, "shipped"),
@@ -203,9 +203,12 @@ def _return(
     # Clocks that a resolution will stop start a few seconds ago, so their first
     # alert is still ahead when the resolution is recorded: none goes out.
     opened = b.at({"complaint_open": -10, "complaint_repaired": -8}.get(scenario, -3600))
-    b.add("return.requested", opened, {
-        "return_id": rid, "order_id": oid, "kind": kind, "reason": reason, "items": returned,
-    })  # fmt: skip
+    requested = {"return_id": rid, "order_id": oid, "kind": kind, "reason": reason,
+                 "items": returned}  # fmt: skip
+    if scenario == "withdrawal_function":  # the order page's button: acknowledged at once
+        b.add("return.requested", opened, {**requested, "source": "withdrawal_function"})
+        return
+    b.add("return.requested", opened, requested)
     if scenario == "complaint_open":
         return  # left open: the complaint deadline alerts fire
     received = b.at(-5 if scenario == "withdrawal_open" else -6)

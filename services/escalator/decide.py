@@ -91,6 +91,19 @@ def on_event(
                 policies.complaints.alert_before,
                 "complaints.reply_within",
             )
+        case ev.ReturnRequested(data=data) if (
+            data.kind == "withdrawal" and data.source == "withdrawal_function"
+        ):
+            # Article 13: the refund is due within the period from the notice itself.
+            return _deadline_timers(
+                "refund_deadline",
+                data.return_id,
+                event.occurred_at + policies.withdrawal.refund_within,
+                policies.withdrawal.alert_before,
+                "withdrawal.refund_within",
+            )
+        case ev.ReturnReceived() if ret is not None and ret.source == "withdrawal_function":
+            return []  # its refund deadline runs from the notice, set when it came
         case ev.ReturnReceived(data=data) if ret is not None and ret.kind == "withdrawal":
             deadline = data.received_at + policies.withdrawal.refund_within
             return _deadline_timers(

@@ -4,6 +4,8 @@ Routes:
     POST /v1/events       signed events from shops (see `intake`)
     GET|POST /u/{token}   unsubscribe links (see `unsubscribe`)
     GET /f/{token}        one-click satisfaction answers (see `survey`)
+    GET /o/{token}        the customer's order page; GET|POST /o/{token}/withdraw its
+                          withdrawal function (see `services.order_page`)
     GET /healthz          liveness
     GET /openapi.json     the OpenAPI 3.1 document
     GET /metrics          Prometheus metrics (see `services.metrics`)
@@ -32,6 +34,7 @@ from services.gateway.survey import survey_answer
 from services.gateway.unsubscribe import unsubscribe
 from services.metrics.endpoint import metrics_routes
 from services.operator_page.routes import board_routes
+from services.order_page.routes import order_routes
 from services.runtime.clock import Clock, utcnow
 from services.runtime.logging import get_logger
 from services.runtime.settings import Settings, secret_key
@@ -96,6 +99,7 @@ def build_app(
             # `:path`: a token with a "/" in it is a bad link (400), not a missing page.
             Route("/u/{token:path}", unsubscribe, methods=["GET", "POST"]),
             Route("/f/{token:path}", survey_answer, methods=["GET"]),
+            *order_routes(settings, clock=clock),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
             *metrics_routes(settings, clock=clock),

@@ -24,11 +24,16 @@ from services.runtime.effects import (
     NotifyCustomer,
     ScheduleTimer,
 )
+from services.runtime.outbox import masked_customer
 from services.runtime.policies import Policies
 from services.runtime.views import OrderView, World
 
 #: Timer kind for "no delivery by the estimate plus the grace".
 DELIVERY_OVERDUE = "delivery_overdue"
+#: `return.requested` source of the order page's withdrawal function.
+WITHDRAWAL_FUNCTION = "withdrawal_function"
+#: The consumer sends the goods back within 14 days of withdrawing (Article 14(1)).
+SEND_BACK_WITHIN = timedelta(days=14)
 #: Ticket channels whose customers get a "we will reply by" receipt.
 RECEIPT_CHANNELS = frozenset({"email", "form", "social"})
 
@@ -112,10 +117,14 @@ def on_event(
         case ev.OrderDelivered(data=data) | ev.OrderCancelled(data=data):
             return [CancelTimer(DELIVERY_OVERDUE, data.order_id)]
         case ev.ReturnRequested(data=data) if ret is not None:
+            if data.kind == "withdrawal" and data.source == WITHDRAWAL_FUNCTION:
+                return _withdrawal_received(event, data, world, policies)
             return [_return_requested(event, data, now, policies)]
         case ev.ReturnReceived(data=data) if ret is not None and world.order is not None:
             if ret.kind == "complaint":
                 decision_by = ret.requested_at + policies.complaints.reply_within
+            elif ret.source == WITHDRAWAL_FUNCTION:  # counted from the notice (Article 13)
+                decision_by = ret.requested_at + policies.withdrawal.refund_within
             else:
                 decision_by = data.received_at + policies.withdrawal.refund_within
             return [
@@ -172,6 +181,31 @@ def on_event(
                 )
             ]
     return []
+
+
+def _withdrawal_received(
+    event: ev.EnvelopeBase, data: Any, world: World, policies: Policies
+) -> list[Effect]:
+    """The acknowledgement on a durable medium (Article 11a): what was withdrawn,
+    when it was received, what happens next and by when; and the shop is told."""
+    names = {item["sku"]: item["name"] for item in world.order.items} if world.order else {}
+    items = [{"sku": i.sku, "name": names.get(i.sku), "quantity": i.quantity} for i in data.items]
+    received_at = event.occurred_at
+    context = {
+        "order_id": data.order_id,
+        "return_id": data.return_id,
+        "items": items,
+        "received_at": received_at.isoformat(),
+        "send_back_by": (received_at + SEND_BACK_WITHIN).isoformat(),
+        "refund_by": (received_at + policies.withdrawal.refund_within).isoformat(),
+    }
+    staff = {**context, "customer": masked_customer(world.customer)}
+    return [
+        NotifyCustomer("withdrawal_received", f"return:{data.return_id}", context,
+                       order_id=data.order_id),
+        AlertStaff("withdrawal_notice", f"withdrawal:{data.return_id}", 1, staff,
+                   order_id=data.order_id),
+    ]  # fmt: skip
 
 
 def _return_requested(

@@ -57,7 +57,10 @@ def triggered(events: list[dict[str, Any]]) -> dict[str, datetime]:
     resolved = ids("return.resolved", "return_id")
     for event in by_type["return.requested"]:
         data, at = event["data"], _at(event["occurred_at"])
-        if data["kind"] == "withdrawal":
+        if data.get("source") == "withdrawal_function":
+            fire("withdrawal_received", NOW)
+            fire("withdrawal_notice", NOW)
+        elif data["kind"] == "withdrawal":
             fire("return_instructions", NOW)
         else:
             fire("complaint_received", NOW)

@@ -47,6 +47,28 @@ FACTS: dict[str, dict[str, tuple[str, ...]]] = {
         "pl": ("R-311", "ZO-2026-1042", "DON-40", "14 dni od otrzymania paczki"),
         "en": ("R-311", "ZO-2026-1042", "DON-40", "14 days of receiving the parcel"),
     },
+    "withdrawal_received": {
+        "pl": (
+            "ZO-2026-1042",
+            "WD-5f1c2a9e0b7d4c31",
+            "DON-40",
+            "23 listopada 2026, 10:14",
+            "7 grudnia 2026",
+            "trwałym nośniku",
+        ),
+        "en": (
+            "ZO-2026-1042",
+            "WD-5f1c2a9e0b7d4c31",
+            "DON-40",
+            "23 November 2026, 09:14",
+            "7 December 2026",
+            "durable medium",
+        ),
+    },  # fmt: skip
+    "withdrawal_notice": {
+        "pl": ("ZO-2026-1042", "WD-5f1c2a9e0b7d4c31", "c-1042 (a***a@e***.pl)", "7 grudnia 2026"),
+        "en": ("ZO-2026-1042", "WD-5f1c2a9e0b7d4c31", "c-1042 (a***a@e***.pl)", "7 December 2026"),
+    },
     "complaint_received": {
         "pl": ("R-312", "ZO-2026-1042", "7 grudnia 2026", "14 dni", "uznaną"),
         "en": ("R-312", "ZO-2026-1042", "7 December 2026", "14 days", "deemed accepted"),

@@ -23,7 +23,7 @@ def test_the_kinds_are_partitioned() -> None:
     assert set(CUSTOMER_KINDS) | set(STAFF_KINDS) == set(KINDS)
     assert not set(CUSTOMER_KINDS) & set(STAFF_KINDS)
     assert set(TRANSACTIONAL_KINDS) < set(CUSTOMER_KINDS)
-    assert len(KINDS) == len(set(KINDS)) == 18
+    assert len(KINDS) == len(set(KINDS)) == 20
 
 
 @pytest.mark.parametrize(("kind", "locale"), CASES)

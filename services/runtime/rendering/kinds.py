@@ -26,6 +26,7 @@ TRANSACTIONAL_KINDS = (
     "return_resolved",
     "ticket_received",
     "feedback_apology",
+    "withdrawal_received",
 )
 
 #: Customer messages the customer may refuse: each must carry an unsubscribe link.
@@ -43,6 +44,7 @@ STAFF_KINDS = (
     "complaint_deadline",
     "refund_deadline",
     "negative_feedback",
+    "withdrawal_notice",
 )
 
 #: Every kind of message.

@@ -38,12 +38,14 @@ _WORDS = {
         "ticket_subject": "Brak faktury do zamówienia",
         "resolution_note": "Środki wrócą na kartę użytą przy zakupie.",
         "feedback_comment": "Paczka przyszła uszkodzona, a nikt nie odbiera telefonu.",
+        "item": "Donica ceramiczna 40 cm",
     },
     "en": {
         "delay_reason": "The carrier's sorting centre is running late.",
         "ticket_subject": "Missing invoice for my order",
         "resolution_note": "The money goes back to the card used for the purchase.",
         "feedback_comment": "The parcel arrived damaged and nobody answers the phone.",
+        "item": "Ceramic planter 40 cm",
     },
 }
 
@@ -108,6 +110,14 @@ def _specifics(words: dict[str, str]) -> dict[str, dict[str, Any]]:
             "return_kind": "withdrawal",
             "items": [{"sku": "DON-40", "quantity": 2}],
             "refund_within_days": 14,
+        },
+        "withdrawal_received": {
+            "order_id": "ZO-2026-1042",
+            "return_id": "WD-5f1c2a9e0b7d4c31",
+            "items": [{"sku": "DON-40", "name": words["item"], "quantity": 2}],
+            "received_at": "2026-11-23T09:14:05+00:00",
+            "send_back_by": "2026-12-07T09:14:05+00:00",
+            "refund_by": "2026-12-07T09:14:05+00:00",
         },
         "complaint_received": {
             "order_id": "ZO-2026-1042",
@@ -187,6 +197,15 @@ def _specifics(words: dict[str, str]) -> dict[str, dict[str, Any]]:
             "order_id": "ZO-2026-1042",
             "deadline": "2026-12-07T09:15:00+00:00",
             "remaining": 86_400,
+        },
+        "withdrawal_notice": {
+            "order_id": "ZO-2026-1042",
+            "return_id": "WD-5f1c2a9e0b7d4c31",
+            "customer": "c-1042 (a***a@e***.pl)",
+            "items": [{"sku": "DON-40", "name": words["item"], "quantity": 2}],
+            "received_at": "2026-11-23T09:14:05+00:00",
+            "send_back_by": "2026-12-07T09:14:05+00:00",
+            "refund_by": "2026-12-07T09:14:05+00:00",
         },
         "negative_feedback": {
             "order_id": "ZO-2026-1042",
