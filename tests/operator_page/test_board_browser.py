@@ -1,19 +1,11 @@
-"""The operator board in a real browser: Debian's headless Chromium driven by
-Playwright, against a real gateway, store and broker.
-
-Needs `/usr/bin/chromium` (`apt-get install -y chromium`; `.ci/run` installs it
-when missing) and the `playwright` package (test extras); Playwright's own
-browser download is never used. With CI=true a missing one fails the test;
-elsewhere it is skipped. The screenshot goes to `test-artifacts/board.png`.
-"""
+"""The operator board in a real browser (tests.support.browser), against a real
+gateway, store and broker. The screenshot goes to `test-artifacts/board.png`."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,38 +14,18 @@ from services.runtime.store.engine import build_engine, session_factory
 from services.runtime.topology import DEAD_LETTER_QUEUE
 from tests.operator_page import support
 from tests.operator_page.support import OPERATOR_TOKEN, running_gateway, settings_for
+from tests.support.browser import ARTIFACTS, chromium
 from tests.support.ingest import queue_depth
-from tests.support.services import in_ci
 
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path(os.environ.get("AFTERSALE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
 #: The breached-at-level-1 row colour of board.css (#ffebee).
 BREACHED_1_BACKGROUND = "rgb(255, 235, 238)"
 WAIT_MS = 20_000
 
 
-def _missing(what: str) -> None:
-    if in_ci():
-        pytest.fail(f"the browser test cannot run: {what} (CI=true: a failure, not a skip)")
-    pytest.skip(f"no browser for the board test: {what}")
-
-
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("the Python package playwright is not installed (it is in the test extras)")
-    if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _seed(database_url: str) -> None:

@@ -64,7 +64,7 @@ FACTS: dict[str, dict[str, tuple[str, ...]]] = {
             "7 December 2026",
             "durable medium",
         ),
-    },  # fmt: skip
+    },
     "withdrawal_notice": {
         "pl": ("ZO-2026-1042", "WD-5f1c2a9e0b7d4c31", "c-1042 (a***a@e***.pl)", "7 grudnia 2026"),
         "en": ("ZO-2026-1042", "WD-5f1c2a9e0b7d4c31", "c-1042 (a***a@e***.pl)", "7 December 2026"),
