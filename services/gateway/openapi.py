@@ -178,6 +178,41 @@ def _unsubscribe_operation(method: str) -> dict[str, Any]:
     }
 
 
+def _order_page_paths() -> dict[str, Any]:
+    token = [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}]
+    missing = _html("The link does not verify or names no order; nothing is shown.")
+    return {
+        "/o/{token}": {"get": {
+            "operationId": "orderPage",
+            "summary": "The customer's order page: every stage with its date",
+            "description": "The link in every customer message about an order.",
+            "parameters": token,
+            "responses": {"200": _html("The order page, in the customer's language."),
+                          "404": missing},
+        }},
+        "/o/{token}/withdraw": {
+            "get": {
+                "operationId": "withdrawalConfirmation",
+                "summary": "The withdrawal function's confirmation step",
+                "parameters": token,
+                "responses": {"200": _html("The form."), "404": missing,
+                              "409": _html("Withdrawal is not open for this order.")},
+            },
+            "post": {
+                "operationId": "withdraw",
+                "summary": "Confirm the withdrawal (form: name, sku…)",
+                "description": "Publishes a `return.requested` (kind withdrawal, source "
+                "withdrawal_function); a second confirmation has no second effect.",
+                "parameters": token,
+                "responses": {"200": _html("Received: the time of receipt and the refund date."),
+                              "400": _html("No item chosen."), "404": missing,
+                              "409": _html("Withdrawal is not open for this order."),
+                              "503": _html("The broker is unavailable; try again.")},
+            },
+        },
+    }  # fmt: skip
+
+
 def openapi_document(public_url: str) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -193,6 +228,7 @@ def openapi_document(public_url: str) -> dict[str, Any]:
                 "get": _unsubscribe_operation("get"),
                 "post": _unsubscribe_operation("post"),
             },
+            **_order_page_paths(),
             "/healthz": {
                 "get": {
                     "operationId": "health",
