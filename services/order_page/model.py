@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 
 from services.runtime.policies import Policies
 
+#: `source` of a return made with the order page's withdrawal function.
+WITHDRAWAL_FUNCTION = "withdrawal_function"
+
 #: done: it happened; due: promised, still ahead; late: promised and past;
 #: superseded: an estimate replaced by a newer one (shown crossed out).
 StageState = Literal["done", "due", "late", "superseded", "waiting"]
@@ -91,7 +94,9 @@ class Withdrawal:
     """
 
     state: Literal["open", "done", "ended", "off", "closed"]
+    #: The moment the period ends, and its last day in the customer's zone.
     until: datetime | None = None
+    last_day: date | None = None
     at: datetime | None = None
 
 
@@ -167,8 +172,8 @@ def _return_stage(ret: ReturnFacts, now: datetime, policies: Policies) -> Stage:
         deadline: datetime | None = ret.requested_at + policies.complaints.reply_within
         detail["deadline_kind"] = "answer_by"
     else:
-        detail["deadline_kind"] = "refund_by"
-        if ret.source == "withdrawal_function":  # from the notice (Article 13)
+        detail["deadline_kind"] = "exchange_by" if ret.kind == "exchange" else "refund_by"
+        if ret.source == WITHDRAWAL_FUNCTION:  # from the notice (Article 13)
             deadline = ret.requested_at + policies.withdrawal.refund_within
         elif ret.received_at is not None:
             deadline = ret.received_at + policies.withdrawal.refund_within
@@ -196,7 +201,7 @@ def _ticket_stage(ticket: TicketFacts, now: datetime) -> Stage:
 def withdrawal(facts: OrderFacts, now: datetime, policies: Policies) -> Withdrawal:
     """The button shows from the order until `withdrawal.period` after delivery
     (a customer may withdraw before the goods arrive, too)."""
-    received = [r for r in facts.returns if r.kind == "withdrawal"]
+    received = [r for r in facts.returns if r.source == WITHDRAWAL_FUNCTION]
     if received:
         return Withdrawal("done", at=min(r.requested_at for r in received))
     if not policies.withdrawal.function:
@@ -205,5 +210,17 @@ def withdrawal(facts: OrderFacts, now: datetime, policies: Policies) -> Withdraw
         return Withdrawal("closed")
     if facts.delivered_at is None:
         return Withdrawal("open")
-    until = facts.delivered_at + policies.withdrawal.period
-    return Withdrawal("open" if now < until else "ended", until=until)
+    until = period_end(facts.delivered_at, policies.withdrawal.period, facts.timezone)
+    last_day = (until - timedelta(microseconds=1)).astimezone(ZoneInfo(facts.timezone)).date()
+    return Withdrawal("open" if now < until else "ended", until=until, last_day=last_day)
+
+
+def period_end(delivered_at: datetime, period: timedelta, timezone: str) -> datetime:
+    """A period of whole days ends with its last day, at midnight in the
+    customer's zone (14 days from a delivery on the 3rd: all of the 17th);
+    a period of hours or seconds (test policies) ends on the dot."""
+    if period % timedelta(days=1):
+        return delivered_at + period
+    zone = ZoneInfo(timezone)
+    last_day = delivered_at.astimezone(zone).date() + period
+    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone)

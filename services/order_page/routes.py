@@ -17,15 +17,16 @@ from urllib.parse import parse_qs
 
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from events import ContractViolation, parse_event
 from services.gateway.state import Gateway
 from services.order_page.load import load_order
-from services.order_page.model import OrderFacts, build_page, withdrawal
+from services.order_page.model import WITHDRAWAL_FUNCTION, OrderFacts, build_page, withdrawal
 from services.order_page.render import render
-from services.order_page.withdrawal import withdrawal_event
+from services.order_page.withdrawal import clean_name, withdrawal_event
 from services.order_page.words import WORDS
 from services.publishing.publisher import read_envelope
 from services.runtime import tokens
@@ -137,7 +138,7 @@ def order_routes(settings: Settings, *, clock: Clock = utcnow) -> list[Route]:
 
     def _received(facts: OrderFacts, token: str, at: datetime | None) -> Response:
         policies = all_policies.for_shop(facts.shop_id)
-        earlier = [r.requested_at for r in facts.returns if r.kind == "withdrawal"]
+        earlier = [r.requested_at for r in facts.returns if r.source == WITHDRAWAL_FUNCTION]
         received_at = min(earlier) if earlier else at or clock()
         return page(facts, "received.html.j2", received_at=received_at,
                     refund_by=received_at + policies.withdrawal.refund_within,
@@ -148,11 +149,12 @@ def order_routes(settings: Settings, *, clock: Clock = utcnow) -> list[Route]:
         facts = await run_in_threadpool(facts_for, token)
         if facts is None:
             return not_found()
-        body = await request.body()
-        form = parse_qs(body[:MAX_FORM_BYTES].decode("utf-8", "replace"), max_num_fields=2000)
+        form = await _read_form(request)
+        if form is None:
+            return _bad_form()
         known = {i["sku"] for i in facts.items}
         chosen = {sku for sku in form.get("sku", []) if sku in known}
-        name = " ".join(" ".join(form.get("name", [""])[:1]).split())[:200]
+        name = clean_name(form.get("name", [""])[0])
         if not chosen:
             return _confirmation(facts, token, chosen=chosen, name=name,
                                  error=_words(facts)["no_items"])  # fmt: skip
@@ -162,6 +164,11 @@ def order_routes(settings: Settings, *, clock: Clock = utcnow) -> list[Route]:
         if state.state != "open":
             return _not_open(facts, token, state.state)
         event = withdrawal_event(facts, sorted(chosen), name, now, facts.locale)
+        try:
+            parse_event(event)  # what the ingest would refuse is never published
+        except ContractViolation as exc:
+            log.warning("order_page.withdrawal_refused", reason=exc.reason, shop_id=facts.shop_id)
+            return _bad_form()
         gateway: Gateway = request.app.state.gateway
         outcome = await run_in_threadpool(gateway.pool.publish_all, [read_envelope(event)])
         if not outcome.all_accepted:
@@ -176,6 +183,30 @@ def order_routes(settings: Settings, *, clock: Clock = utcnow) -> list[Route]:
         Route("/o/{token:path}/withdraw", _guarded_async(withdraw), methods=["POST"]),
         Route("/o/{token:path}", _guarded(order_page), methods=["GET"]),
     ]
+
+
+async def _read_form(request: Request) -> dict[str, list[str]] | None:
+    """The urlencoded form, or None when it is too large or malformed."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_FORM_BYTES:
+                return None
+            chunks.append(chunk)
+    except ClientDisconnect:  # gone before the whole form: nothing is done
+        return None
+    try:
+        return parse_qs(b"".join(chunks).decode("utf-8", "replace"), max_num_fields=2000)
+    except ValueError:
+        return None
+
+
+def _bad_form() -> HTMLResponse:
+    text = html.escape("Nieprawidłowy formularz / The form could not be read")
+    return HTMLResponse(f"<!doctype html><title>{text}</title><h1>{text}</h1>", 400,
+                        headers=HEADERS)  # fmt: skip
 
 
 def _words(facts: OrderFacts) -> dict[str, str]:

@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
+from events.text import CONTROL
 from services.order_page.model import OrderFacts
 
 SOURCE = "withdrawal_function"
 #: Longest name the confirmation form takes.
 MAX_NAME = 200
+_CONTROL = re.compile(f"[{CONTROL}]")
+
+
+def clean_name(name: str) -> str:
+    """A name as typed, without control characters or runs of spaces (the
+    contract refuses control characters in any text)."""
+    return " ".join(_CONTROL.sub(" ", name).split())[:MAX_NAME]
 
 
 def withdrawal_ids(shop_id: str, order_id: str) -> tuple[str, str]:
@@ -36,7 +45,7 @@ def withdrawal_event(
         for item in facts.items
         if item["sku"] in chosen
     ]
-    given = " ".join(name.split())[:MAX_NAME]
+    given = clean_name(name)
     reason = ("Odstąpienie od umowy na stronie zamówienia" if locale == "pl"
               else "Withdrawal from the contract on the order page")  # fmt: skip
     if given and given != (facts.customer_name or ""):

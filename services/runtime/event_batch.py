@@ -113,8 +113,9 @@ def handle_batch(
     the same batch, so deciding ahead of the write sees what deciding inside
     it would.
 
-    ``prepare`` gets the write session and every plan before any is applied
-    (to load in one query what the plans will touch).
+    ``prepare`` gets the write session and the claimed plans of the batch
+    after the claims and before any of them is applied (to load in one query
+    what they will touch).
 
     Raises:
         EventMissing: an event is not in the log yet (retry later).
@@ -153,11 +154,13 @@ def handle_batch(
         return Handled(handled=0, skipped=len(records), effects=0)
     with write_sessions.begin() as session:
         written = NewNotifications()
-        if prepare is not None:
-            prepare(session, plans)
         chosen = [p for p in plans if p.earlier and _apply_alone(session, worker, p, apply, now)]
         ours = [p for p in plans if not p.earlier]
         claimed = claim(session, worker, [p.key for p in ours], now)
+        # After the claims: they may have waited for another transaction on the
+        # same orders, whose timers and tickets the prefetch must then see.
+        if prepare is not None:
+            prepare(session, [p for p in ours if p.key in claimed])
         chosen += [p for p in ours if p.key in claimed]
         for chosen_plan in sorted(chosen, key=lambda p: p.record.id):
             if not chosen_plan.earlier:

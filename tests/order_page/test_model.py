@@ -96,6 +96,8 @@ def ret(kind: str, **changes: object) -> ReturnFacts:
         # The withdrawal function: from the notice.
         (ret("withdrawal", source="withdrawal_function"), PLACED + timedelta(days=7), "due",
          PLACED + timedelta(days=20)),
+        (ret("exchange", received_at=PLACED + timedelta(days=9), status="received"),
+         PLACED + timedelta(days=24), "late", PLACED + timedelta(days=23)),
         (ret("withdrawal", status="resolved", outcome="refunded",
              resolved_at=PLACED + timedelta(days=12)), PLACED + timedelta(days=30), "done", None),
     ],
@@ -122,8 +124,9 @@ def test_an_open_ticket_says_when_we_reply_and_when_that_is_late() -> None:
     assert (before.state, before.at, after.state) == ("due", due, "late")
 
 
-DELIVERED = PLACED + timedelta(days=3)
-UNTIL = DELIVERED + timedelta(days=14)
+DELIVERED = PLACED + timedelta(days=3)  # 23 November, 10:00 in Warsaw
+#: Fourteen days from then: all of 7 December, to midnight in Warsaw.
+UNTIL = datetime(2026, 12, 7, 23, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -141,6 +144,19 @@ def test_the_withdrawal_button_shows_while_the_period_runs(
 ) -> None:
     withdrawal = build_page(facts(**changes), now, POLICIES).withdrawal
     assert (withdrawal.state, withdrawal.until) == (state, until)
+    if until is not None:
+        assert withdrawal.last_day == date(2026, 12, 7)
+
+
+def test_a_shops_own_withdrawal_does_not_take_the_button_away() -> None:
+    page = build_page(facts(returns=[ret("withdrawal")]), PLACED, POLICIES)
+    assert page.withdrawal.state == "open"
+
+
+def test_a_period_of_seconds_ends_on_the_dot() -> None:
+    quick = parse_policies('[withdrawal]\nperiod = "30s"\n').for_shop("shop-42")
+    withdrawal = build_page(facts(delivered_at=DELIVERED), DELIVERED, quick).withdrawal
+    assert withdrawal.until == DELIVERED + timedelta(seconds=30)
 
 
 def test_a_shop_with_its_own_withdrawal_function_turns_the_button_off() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.order_page.withdrawal import clean_name
 from services.runtime.settings import Settings
 from tests.operator_page.support import http, running_gateway
 from tests.order_page.support import SECRET, order_story, page_url
@@ -129,3 +130,19 @@ def test_a_shop_with_its_own_withdrawal_function_shows_no_button(
         assert reply.status == 200 and b"Odst\xc4\x85p od umowy tutaj" not in reply.body
         assert b'id="withdrawal"' not in reply.body
         assert http(page_url(url, "ZO-5") + "/withdraw").status == 409
+
+
+def test_a_form_that_cannot_be_read_gets_400_and_publishes_nothing(
+    gateway: str, database_url: str, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    order_story(sessions, database_url, tmp_path, "ZO-6")
+    url = page_url(gateway, "ZO-6") + "/withdraw"
+    too_many = "&".join(f"sku=S{n}" for n in range(2500)).encode()
+    assert http(url, method="POST", data=too_many).status == 400
+    assert http(url, method="POST", data=b"sku=MUG-1&name=" + b"x" * 70_000).status == 400
+    assert http(url, method="POST", data=b"sku=NOT-OURS").status == 400  # no item of the order
+
+
+def test_a_name_is_kept_without_control_characters() -> None:
+    assert clean_name("Anna\x01 \x7fKowalska\u0085\n") == "Anna Kowalska"
+    assert len(clean_name("x" * 500)) == 200
