@@ -60,7 +60,10 @@ def build_deliverer(
 
 def run_deliverer(settings: Settings, stop: threading.Event) -> None:
     """Deliver until ``stop`` is set (the process's signal handler sets it)."""
-    engine = build_engine(settings.database_url)
+    # No ping per checkout: the deliverer commits once per message (a round trip
+    # each, on its one sender lane's critical path) and already retries a claim or
+    # a record that fails on a dead connection.
+    engine = build_engine(settings.database_url, pre_ping=False)
     try:
         deliverer = build_deliverer(settings, load_policies(settings.policies), engine=engine)
         deliverer.run(stop, parse_duration(settings.deliverer_poll).total_seconds())

@@ -83,10 +83,15 @@ def _configure_sqlite(engine: Engine) -> None:
             take_write_lock(connection.connection.dbapi_connection)
 
 
-def build_engine(url: str, *, echo: bool = False, pooled: bool = True) -> Engine:
+def build_engine(
+    url: str, *, echo: bool = False, pooled: bool = True, pre_ping: bool = True
+) -> Engine:
     """An engine for the store at `url` (no connection is made yet).
 
     `pooled=False` suits one-off commands: the connection closes when done.
+    `pre_ping=False` (PostgreSQL) saves a round trip per transaction for a
+    caller that retries a failed one anyway: after a server restart its first
+    statement on an old connection fails, and the pool is renewed.
     """
     url = normalise_url(url)
     options: dict[str, Any] = {"echo": echo}
@@ -97,7 +102,7 @@ def build_engine(url: str, *, echo: bool = False, pooled: bool = True) -> Engine
         _configure_sqlite(engine)
         return engine
     if pooled:
-        options.update(pool_pre_ping=True, pool_size=5, max_overflow=5)
+        options.update(pool_pre_ping=pre_ping, pool_size=5, max_overflow=5)
     engine = create_engine(url, **options)
     # Bulk inserts without RETURNING go through psycopg's executemany: one short
     # statement, converted once and prepared, its rows pipelined in one round
