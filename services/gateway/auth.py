@@ -1,4 +1,9 @@
-"""Who is calling: the shop's HMAC signature and a fresh timestamp (replays: `replays`)."""
+"""Who is calling: the shop's HMAC signature and a fresh timestamp (replays: `replays`).
+
+Two schemes, by the headers a request carries: ours (`X-Aftersale-Signature`,
+`X-Aftersale-Timestamp`) and Standard Webhooks (`webhook-id`,
+`webhook-timestamp`, `webhook-signature`); the shop is `X-Aftersale-Shop` in both.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from services.gateway import standard_webhooks as sw
 from services.gateway.signing import (
     SHOP_HEADER,
     SIGNATURE_HEADER,
@@ -13,6 +19,7 @@ from services.gateway.signing import (
     TIMESTAMP_HEADER,
     signature_matches,
 )
+from services.runtime.shop_secrets import ShopSecretsError, signing_key
 
 #: How far a request's timestamp may be from the gateway's clock, either way.
 TOLERANCE_SECONDS = 300
@@ -38,6 +45,13 @@ class Caller:
     secret: str
     timestamp: str
     signature: str
+    #: Standard Webhooks: the request's `webhook-id`; empty for our own scheme.
+    webhook_id: str = ""
+
+    @property
+    def replay_key(self) -> str:
+        """What makes a request the same request: our signature, or the webhook-id."""
+        return f"webhook-id:{self.webhook_id}" if self.webhook_id else self.signature
 
 
 def check_headers(headers: Mapping[str, str], secrets: Mapping[str, str], now: float) -> Caller:
@@ -49,20 +63,48 @@ def check_headers(headers: Mapping[str, str], secrets: Mapping[str, str], now: f
     if secret is None:
         raise Unauthorized("unknown_shop", f"unknown shop {shop!r}: no secret is configured")
     signature = headers.get(SIGNATURE_HEADER, "").strip()
+    if not signature and sw.SIGNATURE_HEADER in headers:
+        return _standard_webhooks(headers, shop, secret, now)
     if not signature:
-        raise Unauthorized("missing_signature", f"the {SIGNATURE_HEADER} header is missing")
+        raise Unauthorized(
+            "missing_signature",
+            f"the {SIGNATURE_HEADER} header is missing (or sign with Standard Webhooks: "
+            f"{sw.ID_HEADER}, {sw.TIMESTAMP_HEADER}, {sw.SIGNATURE_HEADER})",
+        )
     if not _SIGNATURE.match(signature):
         raise Unauthorized(
             "malformed_signature",
             f"the {SIGNATURE_HEADER} header must be {SIGNATURE_PREFIX}<64 hex digits>",
         )
-    timestamp = headers.get(TIMESTAMP_HEADER, "").strip()
-    if not timestamp:
-        raise Unauthorized("missing_timestamp", f"the {TIMESTAMP_HEADER} header is missing")
-    if not _DIGITS.match(timestamp):
+    timestamp = _fresh_timestamp(headers, TIMESTAMP_HEADER, now)
+    return Caller(shop_id=shop, secret=secret, timestamp=timestamp, signature=signature)
+
+
+def _standard_webhooks(headers: Mapping[str, str], shop: str, secret: str, now: float) -> Caller:
+    webhook_id = headers.get(sw.ID_HEADER, "").strip()
+    if not webhook_id:
+        raise Unauthorized("missing_webhook_id", f"the {sw.ID_HEADER} header is missing")
+    if not sw.valid_id(webhook_id):
         raise Unauthorized(
-            "malformed_timestamp", f"the {TIMESTAMP_HEADER} header must be Unix seconds"
+            "malformed_webhook_id", f"the {sw.ID_HEADER} header must be 1-255 printable characters"
         )
+    signature = headers.get(sw.SIGNATURE_HEADER, "").strip()
+    if not sw.signatures(signature):
+        raise Unauthorized(
+            "malformed_signature",
+            f"the {sw.SIGNATURE_HEADER} header must hold v1,<base64 HMAC-SHA256> signatures",
+        )
+    timestamp = _fresh_timestamp(headers, sw.TIMESTAMP_HEADER, now)
+    return Caller(shop_id=shop, secret=secret, timestamp=timestamp, signature=signature,
+                  webhook_id=webhook_id)  # fmt: skip
+
+
+def _fresh_timestamp(headers: Mapping[str, str], name: str, now: float) -> str:
+    timestamp = headers.get(name, "").strip()
+    if not timestamp:
+        raise Unauthorized("missing_timestamp", f"the {name} header is missing")
+    if not _DIGITS.match(timestamp):
+        raise Unauthorized("malformed_timestamp", f"the {name} header must be Unix seconds")
     skew = int(timestamp) - now
     if abs(skew) > TOLERANCE_SECONDS:
         direction = "in the future" if skew > 0 else "old"
@@ -71,13 +113,30 @@ def check_headers(headers: Mapping[str, str], secrets: Mapping[str, str], now: f
             f"stale timestamp: {abs(int(skew))} s {direction}, the window is "
             f"±{TOLERANCE_SECONDS} s; sign each request with the current time",
         )
-    return Caller(shop_id=shop, secret=secret, timestamp=timestamp, signature=signature)
+    return timestamp
 
 
 def check_signature(caller: Caller, body: bytes) -> None:
+    if caller.webhook_id:
+        _check_standard(caller, body)
+        return
     if not signature_matches(caller.secret, caller.timestamp, body, caller.signature):
         raise Unauthorized(
             "bad_signature",
             f"bad signature: {SIGNATURE_HEADER} is not the HMAC-SHA256 of "
             f'"{{timestamp}}." + body with the secret of shop {caller.shop_id!r}',
+        )
+
+
+def _check_standard(caller: Caller, body: bytes) -> None:
+    try:
+        key = signing_key(caller.secret)
+    except ShopSecretsError:
+        key = b""
+    if not key or not sw.matches(key, caller.webhook_id, caller.timestamp, body, caller.signature):
+        raise Unauthorized(
+            "bad_signature",
+            f"bad signature: no v1 signature in {sw.SIGNATURE_HEADER} is the HMAC-SHA256 of "
+            f'"{{webhook-id}}.{{webhook-timestamp}}." + body with the key of shop '
+            f"{caller.shop_id!r} (whsec_<base64> decoded, else the secret's UTF-8 bytes)",
         )

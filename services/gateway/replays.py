@@ -49,7 +49,10 @@ def _shop(caller: Caller) -> str:
 
 
 def _digest(caller: Caller) -> str:
-    return hashlib.sha256(caller.signature.strip().lower().encode()).hexdigest()
+    # Our scheme: the signature (it covers the timestamp; hex, any case); Standard
+    # Webhooks: the webhook-id, as sent (ids are case-sensitive).
+    key = caller.replay_key if caller.webhook_id else caller.signature.strip().lower()
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def _at(seconds: float) -> datetime:
