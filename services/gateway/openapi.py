@@ -127,7 +127,7 @@ def _events_operation() -> dict[str, Any]:
             "is published; fix it and send it again (each event_id is recorded once). " + _SIGNING
         ),
         "parameters": _HEADERS,
-        "security": [{"shopSignature": []}],
+        "security": [{"shopSignature": []}, {"standardWebhooks": []}],
         "requestBody": {
             "required": True,
             "description": "At most 1 MiB; each event at most 256 KiB.",
@@ -247,12 +247,22 @@ def openapi_document(public_url: str) -> dict[str, Any]:
         "components": {
             "schemas": _schemas(),
             "securitySchemes": {
+                "standardWebhooks": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "webhook-signature",
+                    "description": "Standard Webhooks (https://www.standardwebhooks.com/): "
+                    "webhook-id (the replay key), webhook-timestamp (Unix seconds, ±300 s), "
+                    "webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>, several "
+                    "for a key rotation; key: the shop's secret (whsec_ decoded, else UTF-8); "
+                    "the shop in X-Aftersale-Shop.",
+                },
                 "shopSignature": {
                     "type": "apiKey",
                     "in": "header",
                     "name": SIGNATURE_HEADER,
                     "description": _SIGNING,
-                }
+                },
             },
         },
     }
