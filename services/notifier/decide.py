@@ -10,10 +10,9 @@ the shop's policies, and returns effects; nothing here reads a clock or a store.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import events as ev
 from services.runtime.business_hours import add_business_time
@@ -24,6 +23,7 @@ from services.runtime.effects import (
     NotifyCustomer,
     ScheduleTimer,
 )
+from services.runtime.local_days import estimate_deadline
 from services.runtime.outbox import masked_customer
 from services.runtime.policies import Policies
 from services.runtime.views import OrderView, World
@@ -42,17 +42,8 @@ def money(amount: Decimal, currency: str) -> dict[str, str]:
     return {"amount": str(amount), "currency": currency}
 
 
-def delivery_deadline(estimate: str, timezone: str) -> datetime:
-    """The moment an estimate runs out: a whole day ends at midnight in the
-    customer's zone; an exact time is itself."""
-    if "T" in estimate:
-        return datetime.fromisoformat(estimate)
-    day = date.fromisoformat(estimate) + timedelta(days=1)
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone))
-
-
 def _overdue_timer(order: OrderView, estimate: str, timezone: str, policies: Policies) -> Effect:
-    due = delivery_deadline(estimate, timezone) + policies.shipping.delay_grace
+    due = estimate_deadline(estimate, timezone) + policies.shipping.delay_grace
     return ScheduleTimer(DELIVERY_OVERDUE, order.order_id, due, {"estimate": estimate})
 
 
@@ -256,7 +247,7 @@ def on_delivery_overdue(
     if order.estimated_delivery != estimate:
         return []  # a newer estimate re-armed the timer; this firing is stale
     timezone = world.customer.timezone if world.customer else "Europe/Warsaw"
-    overdue_since = delivery_deadline(estimate, timezone)
+    overdue_since = estimate_deadline(estimate, timezone)
     look_again = now + policies.shipping.delay_grace
     return [
         NotifyCustomer(

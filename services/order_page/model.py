@@ -4,11 +4,12 @@ may still withdraw. Pure: rows in, a page model out, with the clock passed in.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from services.runtime.local_days import end_of_day, estimate_deadline
 from services.runtime.policies import Policies
 
 #: `source` of a return made with the order page's withdrawal function.
@@ -106,15 +107,6 @@ class OrderPage:
     stages: list[Stage]
     withdrawal: Withdrawal
     now: datetime
-
-
-def estimate_deadline(estimate: str, timezone: str) -> datetime:
-    """When an estimate runs out: a whole day at midnight after it in the
-    customer's zone; an exact time is itself."""
-    if "T" in estimate:
-        return datetime.fromisoformat(estimate)
-    day = date.fromisoformat(estimate) + timedelta(days=1)
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone))
 
 
 def _estimate_moment(estimate: str) -> datetime | date:
@@ -221,6 +213,5 @@ def period_end(delivered_at: datetime, period: timedelta, timezone: str) -> date
     a period of hours or seconds (test policies) ends on the dot."""
     if period % timedelta(days=1):
         return delivered_at + period
-    zone = ZoneInfo(timezone)
-    last_day = delivered_at.astimezone(zone).date() + period
-    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone)
+    last_day = delivered_at.astimezone(ZoneInfo(timezone)).date() + period
+    return end_of_day(last_day, timezone)

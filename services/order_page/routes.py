@@ -204,9 +204,7 @@ async def _read_form(request: Request) -> dict[str, list[str]] | None:
 
 
 def _bad_form() -> HTMLResponse:
-    text = html.escape("Nieprawidłowy formularz / The form could not be read")
-    return HTMLResponse(f"<!doctype html><title>{text}</title><h1>{text}</h1>", 400,
-                        headers=HEADERS)  # fmt: skip
+    return _short_page("Nieprawidłowy formularz / The form could not be read", 400)
 
 
 def _words(facts: OrderFacts) -> dict[str, str]:
@@ -224,8 +222,13 @@ def _status_word(facts: OrderFacts) -> str:
 
 
 def _unavailable() -> HTMLResponse:
-    text = html.escape("Spróbuj za chwilę / Please try again in a moment")
-    return HTMLResponse(f"<!doctype html><title>{text}</title><h1>{text}</h1>", 503,
+    return _short_page("Spróbuj za chwilę / Please try again in a moment", 503)
+
+
+def _short_page(heading: str, status: int) -> HTMLResponse:
+    """A page of one heading, for answers that show nothing of the order."""
+    text = html.escape(heading)
+    return HTMLResponse(f"<!doctype html><title>{text}</title><h1>{text}</h1>", status,
                         headers=HEADERS)  # fmt: skip
 
 
