@@ -1,12 +1,16 @@
 """A POSTed body as events: one envelope or a JSON array of them, each validated.
 
-Each event keeps its own original bytes (a slice of the body), so what reaches
-the event log is exactly what the shop sent.
+Each native event keeps its own original bytes (a slice of the body), so what
+reaches the event log is exactly what the shop sent. CloudEvents (see
+`events.cloudevents`) come one per request, structured or binary, or as a
+``application/cloudevents-batch+json`` array; each is published as the native
+envelope it maps to.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +18,14 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from events import EVENT_MODELS, SCHEMA_VERSION, ContractViolation, parse_event
+from events.cloudevents import (
+    ATTRIBUTE_NAMES,
+    SHOP_ATTRIBUTE,
+    STRUCTURED_CONTENT_TYPE,
+    binary_attributes,
+    is_cloudevent,
+    read_message,
+)
 from services.publishing.publisher import Envelope
 
 
@@ -136,8 +148,107 @@ def check_event(index: int, raw: bytes, document: Any, shop_id: str) -> Envelope
     return Envelope(body=raw, event_id=event.event_id, type=event.type)
 
 
+#: A JSON array of structured CloudEvents (the JSON format's batch mode).
+BATCH_CONTENT_TYPE = "application/cloudevents-batch+json"
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def _wrong_shop(index: int, shop: Any, shop_id: str, name: str) -> EventError:
+    shown = json.dumps(shop, ensure_ascii=False, default=str)[:80]
+    return EventError(
+        index,
+        name,
+        f"{name} {shown} is not the signing shop {shop_id!r}; a shop may only send its own events",
+        wrong_shop=True,
+    )
+
+
+def check_cloudevent(
+    index: int,
+    body: bytes,
+    shop: Any,
+    shop_id: str,
+    content_type: str | None,
+    headers: Mapping[str, str],
+) -> Envelope | list[EventError]:
+    """One CloudEvent (structured `body`, or binary `body` + `headers`) as the envelope
+    to publish, or its problems named by attribute (`id`, `time`, `shopid`, `data.…`)."""
+    if shop != shop_id:
+        return [_wrong_shop(index, shop, shop_id, SHOP_ATTRIBUTE)]
+    try:
+        wire = read_message(body, content_type, headers, http=True)
+    except ContractViolation as exc:
+        cause = exc.__cause__
+        if isinstance(cause, ValidationError):
+            return [
+                EventError(index, _path(_renamed(tuple(detail["loc"]))), _message(detail))
+                for detail in cause.errors(include_url=False)
+            ]
+        return [EventError(index, "type" if exc.code == "unknown_type" else "", exc.reason)]
+    return Envelope(body=wire.envelope, event_id=wire.event.event_id, type=wire.event.type)
+
+
+def _renamed(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    if loc and isinstance(loc[0], str):
+        return (ATTRIBUTE_NAMES.get(loc[0], loc[0]), *loc[1:])
+    return loc
+
+
+def check_request(
+    body: bytes, shop_id: str, content_type: str | None, headers: Mapping[str, str]
+) -> tuple[list[Envelope], list[EventError]]:
+    """Every event of a request checked, whatever its form; publish only when the error
+    list is empty."""
+    media = _media_type(content_type)
+    if media == BATCH_CONTENT_TYPE:
+        raws, documents = split_body(body)
+        if not body.lstrip().startswith(b"["):
+            raise NotABatch("not_events", f"{BATCH_CONTENT_TYPE} is a JSON array of CloudEvents")
+        return _collect(
+            check_cloudevent(
+                index,
+                raw,
+                document.get(SHOP_ATTRIBUTE) if isinstance(document, dict) else None,
+                shop_id,
+                STRUCTURED_CONTENT_TYPE,
+                {},
+            )
+            for index, (raw, document) in enumerate(zip(raws, documents, strict=True))
+        )
+    if is_cloudevent(content_type, headers, http=True):
+        if media == STRUCTURED_CONTENT_TYPE:
+            raws, documents = split_body(body)
+            if len(raws) != 1 or not isinstance(documents[0], dict):
+                raise NotABatch(
+                    "not_events",
+                    f"{STRUCTURED_CONTENT_TYPE} is one CloudEvent (a JSON object); send several "
+                    f"as {BATCH_CONTENT_TYPE}",
+                )
+            shop = documents[0].get(SHOP_ATTRIBUTE)
+        else:
+            shop = binary_attributes(headers, http=True).get(SHOP_ATTRIBUTE)
+        return _collect([check_cloudevent(0, body, shop, shop_id, content_type, headers)])
+    return check_batch(body, shop_id)
+
+
+def _collect(
+    checked: Iterable[Envelope | list[EventError]],
+) -> tuple[list[Envelope], list[EventError]]:
+    envelopes: list[Envelope] = []
+    errors: list[EventError] = []
+    for one in checked:
+        if isinstance(one, Envelope):
+            envelopes.append(one)
+        else:
+            errors.extend(one)
+    return envelopes, errors
+
+
 def check_batch(body: bytes, shop_id: str) -> tuple[list[Envelope], list[EventError]]:
-    """Every event of the body checked; publish only when the error list is empty."""
+    """Every native event of the body checked; publish only when the error list is empty."""
     raws, documents = split_body(body)
     envelopes: list[Envelope] = []
     errors: list[EventError] = []

@@ -18,7 +18,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from services.gateway.auth import Unauthorized, check_headers, check_signature
-from services.gateway.batch import NotABatch, check_batch
+from services.gateway.batch import NotABatch, check_request
 from services.gateway.replays import ReplayStoreUnavailable
 from services.gateway.state import Gateway
 from services.runtime.logging import get_logger
@@ -123,7 +123,9 @@ async def _post_events(request: Request) -> JSONResponse:
             headers={"Retry-After": "5"},
         )
     try:
-        envelopes, errors = check_batch(body, caller.shop_id)
+        envelopes, errors = check_request(
+            body, caller.shop_id, request.headers.get("content-type"), request.headers
+        )
     except NotABatch as exc:
         return _error(400, exc.code, str(exc))
     if errors:

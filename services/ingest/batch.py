@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import InterfaceError as DBInterfaceError
 from sqlalchemy.orm import Session, sessionmaker
 
-from events import ContractViolation, EnvelopeBase, parse_event
+from events import ContractViolation, EnvelopeBase
+from events.cloudevents import read_message
 from services.ingest.delivery import Delivery
 from services.ingest.known import Known
 from services.ingest.parents import SOFT_WAIT, ParentRef, parent_of
@@ -68,15 +69,18 @@ class BatchOutcome:
 class _Valid:
     delivery: Delivery
     event: EnvelopeBase
+    #: The native envelope the event log keeps (a CloudEvent's is built from it).
+    envelope: bytes
 
 
 def _classify(deliveries: Sequence[Delivery], outcome: BatchOutcome) -> list[_Valid]:
     valid: list[_Valid] = []
     for delivery in deliveries:
         try:
-            valid.append(_Valid(delivery, parse_event(delivery.body)))
+            wire = read_message(delivery.body, delivery.properties.content_type, delivery.headers)
+            valid.append(_Valid(delivery, wire.event, wire.envelope))
         except ContractViolation as violation:
-            code = _code(violation.reason)
+            code = violation.code
             outcome.dead_letters.append(DeadLetter(delivery, code, violation.reason))
             log.warning(
                 "event rejected",
@@ -88,19 +92,6 @@ def _classify(deliveries: Sequence[Delivery], outcome: BatchOutcome) -> list[_Va
                 routing_key=delivery.original_routing_key,
             )
     return valid
-
-
-def _code(reason: str) -> str:
-    for prefix, code in (
-        ("body is", "too_large"),
-        ("not JSON", "not_json"),
-        ("not an envelope", "not_envelope"),
-        ("unknown event type", "unknown_type"),
-        ("unsupported schema_version", "unsupported_version"),
-    ):
-        if reason.startswith(prefix):
-            return code
-    return "invalid"
 
 
 class _InBatch:
@@ -126,7 +117,7 @@ def _record_one(
     outcome: BatchOutcome,
 ) -> Dispatch | None:
     """Record one event (written with the batch); its dispatch, or None when it was not."""
-    event, delivery = item.event, item.delivery
+    event = item.event
     key = (event.shop_id, event.event_id)
     existing = seen.get(key)
     if existing is not None:
@@ -149,7 +140,7 @@ def _record_one(
             "type": event.type,
             "occurred_at": event.occurred_at,
             "received_at": now,
-            "body": delivery.body,
+            "body": item.envelope,
             "order_id": order_id,
             "ticket_id": ticket_id,
         }
