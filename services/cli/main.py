@@ -30,6 +30,7 @@ LAZY_COMMANDS = {
     "timeline": "services.cli.timeline:timeline",
     "report": "services.cli.report:report",
     "demo": "services.cli.demo:demo",
+    "suppressions": "services.cli.suppressions:suppressions_group",
 }
 
 

@@ -29,6 +29,7 @@ from services.deliverer.lanes import Job
 from services.deliverer.outcomes import Answer, Result, decide
 from services.deliverer.peek import DuePeek
 from services.deliverer.pipeline import Pipeline
+from services.deliverer.screening import Screen
 from services.deliverer.wakeup import OutboxListener, libpq_url
 from services.runtime.clock import Clock, utcnow
 from services.runtime.heartbeat import Heartbeat
@@ -81,6 +82,9 @@ class Deliverer:
         aftersale_outbox`` (see ``services.runtime.store.outbox_signal``).
     engine:
         The store's engine, for the idle look (default: the sessions' bind).
+    sms_available:
+        Whether an SMS provider is configured: a transactional message to a
+        suppressed address may then go by SMS.
     """
 
     def __init__(
@@ -97,8 +101,10 @@ class Deliverer:
         listen_url: str | None = None,
         engine: Engine | None = None,
         heartbeat: Heartbeat | None = None,
+        sms_available: bool = True,
     ) -> None:
         self._sessions = sessions
+        self._screen = Screen(policies, sms_available=sms_available)
         self._channels = dict(channels)
         self._policies = policies
         self._clock = clock
@@ -211,6 +217,7 @@ class Deliverer:
             lease=self._lease,
             concurrency=self._concurrency,
             stopping=stopping,
+            screen=self._screen,
         )
 
     def _decide(self, job: Job, answer: Answer, reason: str | None, now: datetime) -> Result:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.deliverer.channels.base import (
+    AddressRejected,
     Channel,
     ChannelSession,
     PermanentFailure,
@@ -227,6 +228,8 @@ class _Lane(threading.Thread):
                 finish()
         except TemporaryFailure as exc:
             return "temporary", exc.reason
+        except AddressRejected as exc:
+            return "rejected", exc.reason
         except PermanentFailure as exc:
             return "permanent", exc.reason
         except Exception as exc:

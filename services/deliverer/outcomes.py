@@ -14,8 +14,9 @@ from services.runtime.store.models import Notification
 #: released: not tried (stopping, lease half used, or held behind an earlier
 #: message to the same recipient); due again at ``due_at``, attempts unchanged.
 Outcome = Literal["sent", "retry", "failed", "released"]
-#: What a channel said: taken, a temporary failure, a permanent one.
-Answer = Literal["sent", "temporary", "permanent"]
+#: What a channel said: taken, a temporary failure, a permanent one, or a permanent
+#: one about the address itself (it joins the suppression list).
+Answer = Literal["sent", "temporary", "permanent", "rejected"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Result:
     attempts: int
     reason: str | None = None
     due_at: datetime | None = None
+    #: The far end refused the address itself: suppress it.
+    rejects_address: bool = False
 
 
 def decide(
@@ -56,7 +59,10 @@ def decide(
         return Result(notification, "retry", now, lease_until, attempts, reason, due)
     if answer == "temporary":
         reason = f"{reason} (gave up after {attempts} attempts)"
-    return Result(notification, "failed", now, lease_until, attempts, reason)
+    rejected = answer == "rejected"
+    return Result(
+        notification, "failed", now, lease_until, attempts, reason, rejects_address=rejected
+    )
 
 
 def released(notification: Notification, *, now: datetime, lease_until: datetime,

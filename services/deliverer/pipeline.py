@@ -15,7 +15,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -27,6 +27,7 @@ from services.deliverer.lanes import Crash, Decide, Done, Job, Lanes
 from services.deliverer.outcomes import Result, log_fields
 from services.runtime.clock import Clock
 from services.runtime.logging import get_logger, mask_personal_data
+from services.runtime.store.models import Notification
 
 log = get_logger("aftersale.deliverer")
 
@@ -36,6 +37,9 @@ LINGER = 0.003
 #: Longest pause between tries to record results while the store is unreachable.
 _MAX_RECORD_PAUSE = 10.0
 _WAKE = "wake"
+
+#: (session, claimed rows, now) -> the rows still to send.
+Screen = Callable[[Session, Sequence[Notification], datetime], list[Notification]]
 
 
 class Pipeline:
@@ -54,6 +58,9 @@ class Pipeline:
         Sender lanes.
     stopping:
         Once set, the lanes hand back what they have not sent yet.
+    screen:
+        Called in each claim's transaction with the claimed rows; returns those
+        to send (the suppression list's check, see `services.deliverer.screening`).
     """
 
     def __init__(
@@ -66,8 +73,10 @@ class Pipeline:
         lease: timedelta,
         concurrency: int,
         stopping: threading.Event,
+        screen: Screen | None = None,
     ) -> None:
         self._sessions = sessions
+        self._screen = screen
         self._clock = clock
         self._lease = lease
         self._inbox: queue.SimpleQueue[Done | Crash | str] = queue.SimpleQueue()
@@ -103,12 +112,13 @@ class Pipeline:
         now = self._clock()
         lease_until = now + self._lease
         with self._sessions.begin() as session:
-            rows = claims.claim(session, now, lease_until, limit)
+            claimed = claims.claim(session, now, lease_until, limit)
+            rows = self._screen(session, claimed, now) if claimed and self._screen else claimed
         release_after = lease_until - self._lease / 2
         for row in rows:
             self._lanes.submit(Job(row, lease_until, release_after))
         self.outstanding += len(rows)
-        return len(rows)
+        return len(claimed)
 
     def step(self, timeout: float) -> None:
         """Record what the lanes reported, waiting up to ``timeout`` seconds for it;

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from services.deliverer.outcomes import Result
+from services.runtime.store import suppressions
 from services.runtime.store.models import DeliveryAttempt, Notification
 
 _TABLE = cast(Table, Notification.__table__)
@@ -120,6 +121,7 @@ def record(session: Session, results: Sequence[Result], now: datetime) -> tuple[
     for result in results:
         if result.outcome in ("retry", "failed") and _apply_failure(session, result):
             applied.add(result.notification.id)
+    _suppress_rejected(session, results, now)
     handed_back = [
         {"row_id": r.notification.id, "lease": r.lease_until, "due": r.due_at}
         for r in results
@@ -146,6 +148,20 @@ def record(session: Session, results: Sequence[Result], now: datetime) -> tuple[
     if attempts:
         session.execute(_INSERT_ATTEMPTS, attempts)
     return applied, vanished
+
+
+def _suppress_rejected(session: Session, results: Sequence[Result], now: datetime) -> None:
+    """Addresses a mail server refused join the suppression list (customers' only:
+    staff addresses are the shop's configuration, to be fixed there)."""
+    reports = [
+        suppressions.Report(r.notification.recipient, "rejected", "smtp", r.reason)
+        for r in results
+        if r.rejects_address
+        and r.notification.channel == "email"
+        and r.notification.customer_id is not None
+    ]
+    if reports:
+        suppressions.record(session, reports, now)
 
 
 def _apply_failure(session: Session, result: Result) -> bool:

@@ -55,6 +55,7 @@ def build_deliverer(
         listen_url=settings.database_url,
         engine=engine,
         heartbeat=Heartbeat("deliverer", settings.health_dir),
+        sms_available=bool(settings.sms_url),
     )
 
 

@@ -2,6 +2,7 @@
 
 Routes:
     POST /v1/events       signed events from shops (see `intake`)
+    POST /v1/reports/…    delivery reports: bounces, complaints (see `reports.routes`)
     GET|POST /u/{token}   unsubscribe links (see `unsubscribe`)
     GET /f/{token}        one-click satisfaction answers (see `survey`)
     GET /o/{token}        the customer's order page; GET|POST /o/{token}/withdraw its
@@ -28,6 +29,8 @@ from services.gateway.intake import post_events
 from services.gateway.openapi import openapi_document
 from services.gateway.publishing import PublisherFactory, PublisherPool, default_publisher_factory
 from services.gateway.replays import ReplayGuard
+from services.gateway.reports.config import load_reports_config
+from services.gateway.reports.routes import report_routes
 from services.gateway.signing import load_shop_secrets
 from services.gateway.state import Gateway
 from services.gateway.survey import survey_answer
@@ -38,7 +41,7 @@ from services.order_page.routes import order_routes
 from services.runtime.clock import Clock, utcnow
 from services.runtime.logging import get_logger
 from services.runtime.settings import Settings, secret_key
-from services.runtime.store.engine import build_engine
+from services.runtime.store.engine import build_engine, session_factory
 
 log = get_logger("aftersale.gateway")
 
@@ -58,10 +61,11 @@ def build_app(
     """The gateway for `settings`.
 
     Reads the shop secrets (:class:`~services.gateway.signing.ShopSecretsError`
-    when the file is bad) and the signing key; connects to the broker lazily,
-    on the first publish, with at most `publishers` connections. The store is
-    reached through `engine`, else through one engine built here for the
-    gateway's life (disposed when it stops).
+    when the file is bad) and the delivery reports file
+    (:class:`~services.gateway.reports.config.ReportsConfigError`) and the
+    signing key; connects to the broker lazily, on the first publish, with at
+    most `publishers` connections. The store is reached through `engine`, else
+    through one engine built here for the gateway's life (disposed when it stops).
     """
     shop_secrets = load_shop_secrets(settings.shop_secrets)
     if not shop_secrets:
@@ -78,6 +82,8 @@ def build_app(
         clock=clock,
         pool=PublisherPool(settings.amqp_url, publisher_factory, size=publishers),
         replays=ReplayGuard(store),
+        sessions=session_factory(store),
+        reports=load_reports_config(settings.delivery_reports),
     )
     document: dict[str, Any] = {}
 
@@ -96,6 +102,7 @@ def build_app(
     app = Starlette(
         routes=[
             Route("/v1/events", post_events, methods=["POST"]),
+            *report_routes(),
             # `:path`: a token with a "/" in it is a bad link (400), not a missing page.
             Route("/u/{token:path}", unsubscribe, methods=["GET", "POST"]),
             Route("/f/{token:path}", survey_answer, methods=["GET"]),

@@ -64,7 +64,7 @@ def check_headers(headers: Mapping[str, str], secrets: Mapping[str, str], now: f
         raise Unauthorized("unknown_shop", f"unknown shop {shop!r}: no secret is configured")
     signature = headers.get(SIGNATURE_HEADER, "").strip()
     if not signature and sw.SIGNATURE_HEADER in headers:
-        return _standard_webhooks(headers, shop, secret, now)
+        return standard_webhooks_caller(headers, shop, secret, now)
     if not signature:
         raise Unauthorized(
             "missing_signature",
@@ -80,7 +80,10 @@ def check_headers(headers: Mapping[str, str], secrets: Mapping[str, str], now: f
     return Caller(shop_id=shop, secret=secret, timestamp=timestamp, signature=signature)
 
 
-def _standard_webhooks(headers: Mapping[str, str], shop: str, secret: str, now: float) -> Caller:
+def standard_webhooks_caller(
+    headers: Mapping[str, str], shop: str, secret: str, now: float
+) -> Caller:
+    """The caller of a request signed per Standard Webhooks (its headers checked)."""
     webhook_id = headers.get(sw.ID_HEADER, "").strip()
     if not webhook_id:
         raise Unauthorized("missing_webhook_id", f"the {sw.ID_HEADER} header is missing")

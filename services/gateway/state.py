@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from services.gateway.publishing import PublisherPool
 from services.gateway.replays import ReplayGuard
+from services.gateway.reports.config import ReportsConfig
 from services.runtime.clock import Clock
 
 #: Largest body `POST /v1/events` accepts (1 MiB); each event is further
@@ -22,4 +25,8 @@ class Gateway:
     clock: Clock
     pool: PublisherPool
     replays: ReplayGuard
+    #: The store, for what the gateway writes itself (suppressions).
+    sessions: sessionmaker[Session]
+    #: Which delivery-report providers may report, and their credentials.
+    reports: ReportsConfig = field(default_factory=ReportsConfig)
     max_request_bytes: int = MAX_REQUEST_BYTES

@@ -1,9 +1,11 @@
 """`/u/{token}`: the unsubscribe link of every non-transactional message.
 
 A valid token publishes a `customer.updated` with ``opted_out: true`` for the
-shop and customer it names. The event_id is derived from the token, so a
-second click (or a mail client's RFC 8058 one-click POST after the customer's
-own click) is the same event and has no second effect. HEAD never publishes.
+shop and customer it names, and puts the customer's address on the
+suppression list as unsubscribed (RFC 8058's one-click POST and a click
+alike). The event_id is derived from the token, so a second click (or a mail
+client's one-click POST after the customer's own click) is the same event and
+has no second effect. HEAD never publishes.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import hashlib
 import html
 import json
 
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -21,6 +25,8 @@ from services.gateway.state import Gateway
 from services.publishing.publisher import read_envelope
 from services.runtime import tokens
 from services.runtime.logging import get_logger
+from services.runtime.store import suppressions
+from services.runtime.store.models import Customer
 
 log = get_logger("aftersale.gateway")
 
@@ -151,4 +157,23 @@ async def unsubscribe(request: Request) -> HTMLResponse:
     )
     if not outcome.all_accepted:
         return unavailable_page()
+    source = "one_click" if request.method == "POST" else "link"
+    await run_in_threadpool(_suppress_address, gateway, shop_id, customer_id, source)
     return unsubscribed_page()
+
+
+def _suppress_address(gateway: Gateway, shop_id: str, customer_id: str, source: str) -> None:
+    """The customer's address joins the suppression list as unsubscribed (non-transactional
+    mail only). The opt-out itself is the published event; a store outage here is logged."""
+    try:
+        with gateway.sessions.begin() as session:
+            email = session.scalar(
+                select(Customer.email).where(
+                    Customer.shop_id == shop_id, Customer.customer_id == customer_id
+                )
+            )
+            if email:
+                report = suppressions.Report(email, "unsubscribe", source, f"shop {shop_id}")
+                suppressions.record(session, [report], gateway.clock())
+    except SQLAlchemyError:
+        log.exception("gateway.unsubscribe_not_listed", shop_id=shop_id)

@@ -166,6 +166,15 @@ def _store_metrics(figures: StoreFigures) -> Iterator[Metric]:
     for kind, n in sorted(figures.timers_pending.items()):
         pending.add_metric([kind], n)
     yield pending
+    suppressed = GaugeMetricFamily(
+        "aftersale_suppressed_addresses",
+        "Email addresses on the suppression list, by reason (bounce, complaint, rejected, "
+        "unsubscribe, manual).",
+        labels=["reason"],
+    )
+    for reason, n in figures.suppressed_addresses.items():
+        suppressed.add_metric([reason], n)
+    yield suppressed
     yield _histogram(
         "aftersale_delivery_latency_seconds",
         "From queued to sent, for notifications sent in the last hour.",

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from services.runtime.store import suppressions
 from services.runtime.store.models import EventRecord, Notification, Timer
 
 #: How far back the duration distributions look.
@@ -60,6 +61,8 @@ class StoreFigures:
     timers_pending: dict[str, int]
     delivery_latency: Distribution
     timer_lateness: Distribution
+    #: Addresses on the suppression list, by reason (every reason, zeros too).
+    suppressed_addresses: dict[str, int] = field(default_factory=dict)
 
 
 def _seconds(pairs: Sequence[tuple[datetime | None, datetime | None]]) -> list[float]:
@@ -67,7 +70,7 @@ def _seconds(pairs: Sequence[tuple[datetime | None, datetime | None]]) -> list[f
 
 
 def store_figures(session: Session, now: datetime) -> StoreFigures:
-    """Every store figure of a scrape, in six queries."""
+    """Every store figure of a scrape, in seven queries."""
     events = {
         str(kind): int(n)
         for kind, n in session.execute(
@@ -121,4 +124,5 @@ def store_figures(session: Session, now: datetime) -> StoreFigures:
         timer_lateness=Distribution(LATENESS_BUCKETS).observe_all(
             _seconds([(a, b) for a, b in fired])
         ),
+        suppressed_addresses=suppressions.counts(session),
     )

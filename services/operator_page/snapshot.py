@@ -21,6 +21,7 @@ from services.operator_page.store_views import (
 )
 from services.runtime.amqp import BrokerUnreachable
 from services.runtime.settings import Settings
+from services.runtime.store import suppressions
 from services.runtime.store.engine import readers
 
 TICKET_ROWS = 200
@@ -73,6 +74,7 @@ def take_snapshot(settings: Settings, engine: Engine, now: datetime) -> Snapshot
         with Session(readers(engine)) as session:
             snap.tickets, snap.tickets_total = sla_board(session, now, TICKET_ROWS)
             snap.notifications = recent_notifications(session, NOTIFICATION_ROWS)
+            snap.figures["suppressed_addresses"] = sum(suppressions.counts(session).values())
     except SQLAlchemyError as exc:
         snap.problems.append(f"store unreadable: {str(exc).splitlines()[0][:200]}")
     try:

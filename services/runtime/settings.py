@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     public_url: str = "http://localhost:8080"
     secret_key: str | None = None
     shop_secrets: Path | None = None
+    #: Beyond SPEC section 3: which mail providers may send delivery reports
+    #: (bounces, complaints) and their credentials, a TOML file (see
+    #: `services.gateway.reports.config`); unset: none may.
+    delivery_reports: Path | None = None
     operator_token: str | None = None
     #: Beyond SPEC section 3: the sender of emails, the SMS provider's endpoint
     #: (JSON POST) and a folder of per-shop template overrides.

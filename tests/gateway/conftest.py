@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pika
 import pytest
@@ -53,7 +54,7 @@ def shop_secrets_file(tmp_path: Path) -> Path:
     return path
 
 
-def _settings(amqp_url: str, database_url: str, shop_secrets: Path) -> Settings:
+def _settings(amqp_url: str, database_url: str, shop_secrets: Path, **overrides: Any) -> Settings:
     return Settings(
         amqp_url=amqp_url,
         database_url=database_url,
@@ -61,6 +62,7 @@ def _settings(amqp_url: str, database_url: str, shop_secrets: Path) -> Settings:
         public_url="http://gateway.test",
         secret_key=SECRET_KEY,
         shop_secrets=shop_secrets,
+        **overrides,
     )
 
 
@@ -74,8 +76,10 @@ def start_gateway(
     default_store = f"sqlite:///{tmp_path / 'aftersale.db'}"
     upgrade(default_store)
 
-    def _start(amqp_url: str, database_url: str = default_store) -> RunningGateway:
-        settings = _settings(amqp_url, database_url, shop_secrets_file)
+    def _start(
+        amqp_url: str, database_url: str = default_store, **overrides: Any
+    ) -> RunningGateway:
+        settings = _settings(amqp_url, database_url, shop_secrets_file, **overrides)
         app = build_app(settings)
         sock = socket.create_server(("127.0.0.1", 0))
         port = sock.getsockname()[1]

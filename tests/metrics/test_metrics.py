@@ -13,7 +13,9 @@ import pika
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.runtime.store import suppressions
 from services.runtime.store.engine import build_engine, session_factory
+from services.runtime.store.suppressions import Report
 from services.runtime.topology import EVENTS_EXCHANGE
 from tests.operator_page import support
 from tests.operator_page.support import http, running_gateway, settings_for
@@ -111,6 +113,12 @@ def seed(database_url: str) -> None:
         support.timer(session, "sla_warning", "T-4", due_at=later)
         support.timer(session, "sla_warning", "T-5", due_at=later)
         support.timer(session, "feedback_request", "O-1", due_at=later)
+        suppressions.record(
+            session,
+            [Report("a@example.com", "bounce", "ses"), Report("b@example.com", "bounce", "smtp"),
+             Report("c@example.com", "complaint", "postmark")],
+            support.now(),
+        )  # fmt: skip
     engine.dispose()
 
 
@@ -144,6 +152,9 @@ def test_metrics_are_read_from_the_store_and_the_broker_at_scrape_time(
         assert value(s, "aftersale_sla_breaches_total", level="2") == 1
         assert value(s, "aftersale_timers_pending", kind="sla_warning") == 2
         assert value(s, "aftersale_timers_pending", kind="feedback_request") == 1
+        assert value(s, "aftersale_suppressed_addresses", reason="bounce") == 2
+        assert value(s, "aftersale_suppressed_addresses", reason="complaint") == 1
+        assert value(s, "aftersale_suppressed_addresses", reason="unsubscribe") == 0
         assert value(s, "aftersale_dead_letters", queue="aftersale.dead-letter") == 2
         assert value(s, "aftersale_queue_messages", queue="aftersale.ingest", state="ready") == 1
         assert value(s, "aftersale_queue_consumers", queue="aftersale.ingest") == 0

@@ -24,6 +24,12 @@ class PermanentFailure(DeliveryFailure):
     """Trying again cannot help: an invalid address, a refused recipient, a missing setting."""
 
 
+class AddressRejected(PermanentFailure):
+    """The receiving server said the address itself is bad (an SMTP 5xx to RCPT TO with
+    an enhanced status 5.1.x, or 5.2.1: no such mailbox, domain, or a disabled one):
+    the address joins the suppression list."""
+
+
 class Channel(Protocol):
     """A way to reach a recipient (email, SMS, a webhook, a staff alert target)."""
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from services.deliverer.channels.base import PermanentFailure, TemporaryFailure
+from services.deliverer.channels.base import AddressRejected, PermanentFailure, TemporaryFailure
 
 #: Seconds for connecting and for every answer of the server.
 DEFAULT_TIMEOUT = 30.0
@@ -236,7 +236,7 @@ class SmtpSession:
             code, answer = client.rcpt(recipient)
             if code not in (250, 251):
                 self._reset(client)
-                _raise_for(code, f"recipient refused: {code} {_text(answer)}")
+                _refused_recipient(code, answer)
             code, answer = client.docmd("data")
             if code != 354:
                 self._reset(client)
@@ -274,7 +274,7 @@ class SmtpSession:
             if mail_code != 250:
                 raise _sender_refused(mail_code, mail_answer)
             if rcpt_code not in (250, 251):
-                _raise_for(rcpt_code, f"recipient refused: {rcpt_code} {_text(rcpt_answer)}")
+                _refused_recipient(rcpt_code, rcpt_answer)
             if data_code != 354:
                 _raise_for(data_code, f"message refused: {data_code} {_text(data_answer)}")
             client.send(_data_lines(message))
@@ -329,6 +329,21 @@ def _failure(exc: BaseException, where: str) -> TemporaryFailure | PermanentFail
             f"SMTP server {where} answered {exc.smtp_code} {_text(exc.smtp_error)}"
         )
     return TemporaryFailure(f"SMTP server {where}: {_describe(exc)}")
+
+
+#: Enhanced status codes (RFC 3463) that say the address is bad, not the message or
+#: the sender: 5.1.x (bad mailbox, domain, syntax, moved, no MX) and 5.2.1 (disabled).
+_BAD_ADDRESS = re.compile(r"^\s*5\.(?:1\.\d{1,3}|2\.1)\b")
+
+
+def _refused_recipient(code: int, answer: bytes | str) -> None:
+    """RCPT TO refused: a bad address is suppressed; a policy refusal (5.7.1 relaying
+    denied: the sender's configuration) or a temporary one is not."""
+    text = _text(answer)
+    reason = f"recipient refused: {code} {text}"
+    if 500 <= code < 600 and _BAD_ADDRESS.match(text):
+        raise AddressRejected(reason) from None
+    _raise_for(code, reason)
 
 
 def _raise_for(code: int, reason: str) -> None:

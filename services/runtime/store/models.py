@@ -318,3 +318,21 @@ class GatewayReplay(Base):
     signature_digest: Mapped[str] = mapped_column(String(64))
     #: When the request's timestamp leaves the window; the row may go after it.
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class Suppression(Base):
+    """An email address nothing (or nothing but transactional mail) is sent to any more:
+    a permanent bounce, a spam complaint, an address the mail server refused, a
+    one-click unsubscribe, or an operator's decision. One row per address."""
+
+    __tablename__ = "suppressions"
+
+    #: Lower case, as compared (the domain is case-blind; local parts in practice too).
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    #: bounce, complaint, rejected, unsubscribe or manual (see `suppressions.REASONS`).
+    reason: Mapped[str] = mapped_column(String(16))
+    #: Who said so: ses, postmark, sendgrid, generic, smtp, one_click, operator.
+    source: Mapped[str] = mapped_column(String(16))
+    #: The provider's or the server's own words, for the timeline.
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,1 @@
+"""Delivery reports from mail providers: bounces, complaints, into the suppression list."""
