@@ -1,4 +1,9 @@
-"""The AsyncAPI 3.0.0 document of the events shops publish over RabbitMQ."""
+"""The AsyncAPI 3.1.0 document of the events shops publish over RabbitMQ.
+
+Each channel (a routing key) carries one event type in three forms, each a
+message of its own: the native envelope, the structured CloudEvent and the
+binary CloudEvent (see `events.cloudevents`).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,35 @@ from typing import Any
 import yaml
 
 from events import EVENT_MODELS, EXCHANGE
+from events.cloudevents import STRUCTURED_CONTENT_TYPE
 from services.contract import wire
+from services.contract.cloudevent_schemas import (
+    AMQP_BINDING_URL,
+    AMQP_HEADER_PREFIXES,
+    SUMMARY,
+    amqp_headers_schema,
+    cloudevent_name,
+    cloudevent_schemas,
+    example_cloudevent,
+    example_headers,
+)
 from services.contract.examples import example_envelope
 from services.contract.jsonschemas import component_schemas, summary
 
+ASYNCAPI_VERSION = "3.1.0"
 AMQP_BINDING_VERSION = "0.3.0"
 SERVER = "rabbitmq"
 SCHEMAS_REF = "#/components/schemas/"
+
+_HEADER_NAMES = ", ".join(f"`{prefix}*`" for prefix in AMQP_HEADER_PREFIXES)
+
+CLOUDEVENTS_TEXT = (
+    SUMMARY + " On a channel each event type is therefore one of three messages: the native "
+    f"envelope (`application/json`), the structured CloudEvent (`{STRUCTURED_CONTENT_TYPE}`) "
+    f"and the binary CloudEvent (`application/json`, the attributes in {_HEADER_NAMES} "
+    "headers, the body the event's `data`). Publish a CloudEvent like any event: to the same "
+    "exchange, with the native type (`order.placed`) as routing key, persistent."
+)
 
 DESCRIPTION = "\n".join(
     [
@@ -24,6 +51,10 @@ DESCRIPTION = "\n".join(
         "To publish:",
         "",
         *(f"- {rule}" for rule in wire.RULES),
+        "",
+        wire.VHOST_TEXT,
+        "",
+        CLOUDEVENTS_TEXT,
         "",
         wire.DEAD_LETTER_TEXT,
         "",
@@ -42,14 +73,20 @@ def operation_id(event_type: str) -> str:
     return "send" + cid[:1].upper() + cid[1:]
 
 
+def message_ids(cid: str) -> tuple[str, str, str]:
+    """The channel's messages: the native envelope, the structured and the binary CloudEvent."""
+    return cid, f"{cid}CloudEvent", f"{cid}CloudEventBinary"
+
+
 def _channel(event_type: str) -> dict[str, Any]:
     cid = channel_id(event_type)
     return {
         "address": event_type,
         "title": event_type,
-        "description": summary(event_type),
+        "description": summary(event_type)
+        + " The envelope, or the same event as a structured or binary CloudEvent.",
         "servers": [{"$ref": f"#/servers/{SERVER}"}],
-        "messages": {cid: {"$ref": f"#/components/messages/{cid}"}},
+        "messages": {mid: {"$ref": f"#/components/messages/{mid}"} for mid in message_ids(cid)},
         "bindings": {
             "amqp": {
                 "is": "routingKey",
@@ -73,7 +110,7 @@ def _operation(event_type: str) -> dict[str, Any]:
         "channel": {"$ref": f"#/channels/{cid}"},
         "title": f"Publish {event_type}",
         "summary": f"A shop publishes `{event_type}` with routing key `{event_type}`.",
-        "messages": [{"$ref": f"#/channels/{cid}/messages/{cid}"}],
+        "messages": [{"$ref": f"#/channels/{cid}/messages/{mid}"} for mid in message_ids(cid)],
         # Delivery mode is an operation binding in AMQP bindings 0.3.0 (the message
         # binding only knows contentEncoding and messageType).
         "bindings": {
@@ -101,11 +138,62 @@ def _message(event_type: str) -> dict[str, Any]:
     }
 
 
+def _cloudevent_messages(event_type: str, data_ref: str) -> dict[str, dict[str, Any]]:
+    """The structured and the binary CloudEvent of one type."""
+    _, structured, binary = message_ids(channel_id(event_type))
+    model = EVENT_MODELS[event_type]
+    envelope = example_envelope(event_type)
+    common = {
+        "bindings": {"amqp": {"messageType": event_type, "bindingVersion": AMQP_BINDING_VERSION}},
+        "externalDocs": {"description": "CloudEvents AMQP binding", "url": AMQP_BINDING_URL},
+    }
+    return {
+        structured: {
+            "name": event_type,
+            "title": f"{model.__name__} as a structured CloudEvent",
+            "summary": summary(event_type),
+            "contentType": STRUCTURED_CONTENT_TYPE,
+            "payload": {"$ref": SCHEMAS_REF + cloudevent_name(event_type)},
+            **common,
+            "examples": [
+                {
+                    "name": structured,
+                    "summary": f"A `{event_type}` from shop-42 as a structured CloudEvent",
+                    "payload": example_cloudevent(envelope),
+                }
+            ],
+        },
+        binary: {
+            "name": event_type,
+            "title": f"{model.__name__} as a binary CloudEvent",
+            "summary": summary(event_type),
+            "contentType": wire.CONTENT_TYPE,
+            "headers": {"$ref": SCHEMAS_REF + "CloudEventHeaders"},
+            "payload": {"$ref": data_ref},
+            **common,
+            "examples": [
+                {
+                    "name": binary,
+                    "summary": f"A `{event_type}` from shop-42 as a binary CloudEvent",
+                    "headers": example_headers(envelope),
+                    "payload": envelope["data"],
+                }
+            ],
+        },
+    }
+
+
 def build_asyncapi() -> dict[str, Any]:
     """The whole document as plain JSON-compatible data (no shared sub-objects)."""
     types = list(EVENT_MODELS)
+    schemas = component_schemas(SCHEMAS_REF)
+    data_refs = {t: schemas[EVENT_MODELS[t].__name__]["properties"]["data"]["$ref"] for t in types}
+    messages: dict[str, Any] = {}
+    for t in types:
+        messages[channel_id(t)] = _message(t)
+        messages.update(_cloudevent_messages(t, data_refs[t]))
     document = {
-        "asyncapi": "3.0.0",
+        "asyncapi": ASYNCAPI_VERSION,
         "info": {
             "title": "aftersale events",
             "version": "1.0.0",
@@ -117,14 +205,17 @@ def build_asyncapi() -> dict[str, Any]:
                 "host": wire.DEFAULT_HOST,
                 "protocol": "amqp",
                 "protocolVersion": "0.9.1",
-                "description": "The RabbitMQ broker aftersale consumes from.",
+                "description": "The RabbitMQ broker aftersale consumes from, on the virtual "
+                f"host `{wire.AMQP_URL_VARIABLE}` names (`{wire.DEFAULT_VHOST}` by default).",
             }
         },
         "channels": {channel_id(t): _channel(t) for t in types},
         "operations": {operation_id(t): _operation(t) for t in types},
         "components": {
-            "messages": {channel_id(t): _message(t) for t in types},
-            "schemas": component_schemas(SCHEMAS_REF),
+            "messages": messages,
+            "schemas": schemas
+            | cloudevent_schemas(SCHEMAS_REF, data_refs)
+            | {"CloudEventHeaders": amqp_headers_schema()},
         },
     }
     # A JSON round trip drops shared sub-objects, which YAML would write as anchors.

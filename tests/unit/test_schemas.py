@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ import pytest
 import yaml
 
 from events import EVENT_MODELS, EXCHANGE, parse_event
+from events.cloudevents import STRUCTURED_CONTENT_TYPE, read_message
 from events.fields import MONEY_PATTERN, NON_NEGATIVE_MONEY_PATTERN
 from services.contract.export import export_schemas, render_schemas
 from services.contract.jsonschemas import EVENT_SUMMARIES
@@ -211,11 +214,22 @@ def test_money_is_a_string_never_a_number_in_every_schema() -> None:
 # (d) AsyncAPI -------------------------------------------------------------------------
 
 
+@functools.cache
+def _load_asyncapi() -> str:
+    return json.dumps(yaml.safe_load((COMMITTED / "asyncapi.yaml").read_text(encoding="utf-8")))
+
+
+def _asyncapi() -> Any:
+    """The committed document, parsed once (a fresh copy each time)."""
+    return json.loads(_load_asyncapi())
+
+
 def test_asyncapi_document() -> None:
-    document = yaml.safe_load((COMMITTED / "asyncapi.yaml").read_text(encoding="utf-8"))
-    assert document["asyncapi"] == "3.0.0"
+    document = _asyncapi()
+    assert document["asyncapi"] == "3.1.0"
     assert document["info"]["title"] == "aftersale events"
     assert "aftersale.dead-letter" in document["info"]["description"]
+    assert "AFTERSALE_AMQP_URL" in document["info"]["description"]
     assert document["servers"]["rabbitmq"]["protocol"] == "amqp"
     channels = document["channels"]
     by_address = {channel["address"]: channel for channel in channels.values()}
@@ -225,21 +239,71 @@ def test_asyncapi_document() -> None:
         assert amqp["is"] == "routingKey"
         assert amqp["exchange"]["name"] == EXCHANGE
         assert amqp["exchange"]["type"] == "topic" and amqp["exchange"]["durable"] is True
-        (message_ref,) = channel["messages"].values()
-        message = _follow(document, message_ref["$ref"])
-        assert message["name"] == event_type
-        assert message["contentType"] == "application/json"
-        payload = _follow(document, message["payload"]["$ref"])
+        native, structured, binary = (
+            _follow(document, ref["$ref"]) for ref in channel["messages"].values()
+        )
+        assert native["name"] == structured["name"] == binary["name"] == event_type
+        assert native["contentType"] == "application/json"
+        payload = _follow(document, native["payload"]["$ref"])
         assert payload["properties"]["type"]["const"] == event_type
+        assert structured["contentType"] == "application/cloudevents+json"
+        cloudevent = _follow(document, structured["payload"]["$ref"])
+        assert cloudevent["properties"]["type"]["enum"] == [
+            f"com.aftersale.{event_type}",
+            event_type,
+        ]
+        assert cloudevent["properties"]["data"] == payload["properties"]["data"]
+        assert binary["contentType"] == "application/json"
+        assert binary["payload"] == payload["properties"]["data"]
+        headers = _follow(document, binary["headers"]["$ref"])
+        assert {"cloudEvents:id", "cloudEvents_id", "ce-id", "ce-shopid"} <= set(
+            headers["properties"]
+        )
+        for message in (structured, binary):
+            assert "amqp-protocol-binding" in message["externalDocs"]["url"]
     operations = document["operations"].values()
     assert sorted(_follow(document, op["channel"]["$ref"])["address"] for op in operations) == (
         sorted(TYPES)
     )
     assert all(op["action"] == "send" for op in operations)
     assert all(op["bindings"]["amqp"]["deliveryMode"] == 2 for op in operations)
+    assert all(len(op["messages"]) == 3 for op in operations)
     for node in _walk(document):
         if "$ref" in node:
             _follow(document, node["$ref"])  # every reference resolves inside the document
+
+
+@pytest.mark.parametrize("event_type", TYPES)
+def test_asyncapi_cloudevent_examples_are_the_native_example(event_type: str) -> None:
+    """What the AsyncAPI shows as CloudEvents reads as the very event of the native example."""
+    document = _asyncapi()
+    messages = document["components"]["messages"]
+    cid = next(key for key, message in messages.items() if message["title"] ==
+               EVENT_MODELS[event_type].__name__)  # fmt: skip
+    native = parse_event((COMMITTED / "examples" / f"{event_type}.json").read_bytes())
+    (structured,) = messages[f"{cid}CloudEvent"]["examples"]
+    (binary,) = messages[f"{cid}CloudEventBinary"]["examples"]
+    read = [
+        read_message(json.dumps(structured["payload"]).encode(), STRUCTURED_CONTENT_TYPE),
+        read_message(json.dumps(binary["payload"]).encode(), "application/json", binary["headers"]),
+    ]
+    for wire in read:
+        assert (wire.event.event_id, wire.event.shop_id, wire.event.type) == (
+            native.event_id, native.shop_id, native.type)  # fmt: skip
+        assert wire.event.occurred_at == native.occurred_at
+        assert wire.event.model_dump()["data"] == native.model_dump()["data"]
+
+
+def test_asyncapi_document_is_valid_against_the_asyncapi_schema_when_given() -> None:
+    """The official JSON Schema of AsyncAPI 3.1.0 (asyncapi/spec-json-schemas,
+    `schemas/3.1.0-without-$id.json`) is not shipped here; point ASYNCAPI_SCHEMA at it."""
+    location = os.environ.get("ASYNCAPI_SCHEMA")
+    if not location or importlib.util.find_spec("jsonschema") is None:
+        pytest.skip("set ASYNCAPI_SCHEMA to the AsyncAPI 3.1.0 JSON Schema to check")
+    jsonschema = importlib.import_module("jsonschema")
+    schema = json.loads(Path(location).read_text(encoding="utf-8"))
+    document = _asyncapi()
+    jsonschema.Draft7Validator(schema).validate(document)
 
 
 def _follow(document: dict[str, Any], ref: str) -> Any:
