@@ -6,6 +6,11 @@ from typing import Annotated
 
 from events.fields import Email, Identifier, Locale, Phone, TimeZoneName, WireModel, line
 
+#: What a customer block without `locale` or `timezone` means (SPEC section 3): the
+#: one place the rest of the code takes these defaults from.
+DEFAULT_LOCALE = "pl"
+DEFAULT_TIMEZONE = "Europe/Warsaw"
+
 #: A person's name: one line, any script.
 PersonName = Annotated[str, line()]
 
@@ -17,8 +22,8 @@ class Customer(WireModel):
     email: Email | None = None
     phone: Phone | None = None
     name: PersonName | None = None
-    locale: Locale = "pl"
-    timezone: TimeZoneName = "Europe/Warsaw"
+    locale: Locale = DEFAULT_LOCALE
+    timezone: TimeZoneName = DEFAULT_TIMEZONE
     marketing_consent: bool = False
 
 

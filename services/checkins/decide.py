@@ -14,10 +14,10 @@ from typing import Any
 
 import events as ev
 from services.checkins.quiet import end_of_quiet
-from services.runtime.durations import format_duration
-from services.runtime.effects import CancelTimer, Effect, NotifyCustomer, ScheduleTimer
+from services.domain.durations import format_duration
+from services.domain.effects import CancelTimer, Effect, NotifyCustomer, ScheduleTimer
+from services.domain.views import World
 from services.runtime.policies import Policies
-from services.runtime.views import World
 
 CHECKIN = "checkin"
 

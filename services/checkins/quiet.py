@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.runtime.durations import ClockRange
+from services.domain.durations import ClockRange
 
 
 def end_of_quiet(moment: datetime, quiet: ClockRange | None, timezone: str) -> datetime | None:

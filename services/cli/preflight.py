@@ -20,8 +20,8 @@ import structlog
 from pydantic import ValidationError
 
 from services.cli.supervisor import EX_CONFIG
+from services.domain.durations import parse_duration
 from services.runtime.amqp import BrokerUnreachable, connect, shown
-from services.runtime.durations import parse_duration
 from services.runtime.policies import PolicyError, load_policies
 from services.runtime.settings import Settings, load_settings, redact_url
 from services.runtime.topology import INGEST_QUEUE

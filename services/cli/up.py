@@ -118,7 +118,7 @@ def _run_component(
     *,
     watch_ingest: bool = False,
 ) -> None:
-    from services.ingest.runner import stop_on_signals
+    from services.runtime.signals import stop_on_signals
 
     settings = settings_or_fail()
     configure_logging(settings.log_level, settings.log_format)

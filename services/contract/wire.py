@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from events import EXCHANGE, MAX_BODY_BYTES
-from services.runtime.policy_models import Ingest
+from services.domain.policy_models import Ingest
 from services.runtime.settings import DEFAULT_AMQP_URL
 
 EXCHANGE_TYPE = "topic"

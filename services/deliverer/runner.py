@@ -12,8 +12,8 @@ from services.deliverer.channels.sms import SmsChannel
 from services.deliverer.channels.staff_http import HttpChannel
 from services.deliverer.channels.webhook import WebhookChannel
 from services.deliverer.deliverer import Deliverer
+from services.domain.durations import parse_duration
 from services.runtime.clock import Clock, utcnow
-from services.runtime.durations import parse_duration
 from services.runtime.heartbeat import Heartbeat
 from services.runtime.policies import PolicyBook, load_policies
 from services.runtime.settings import Settings

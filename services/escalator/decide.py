@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 import events as ev
-from services.runtime.business_hours import add_business_time
-from services.runtime.durations import format_duration
-from services.runtime.effects import (
+from services.domain.business_hours import add_business_time
+from services.domain.durations import format_duration
+from services.domain.effects import (
     AlertStaff,
     CancelTimer,
     Effect,
@@ -24,9 +24,9 @@ from services.runtime.effects import (
     ScheduleTimer,
     SetSlaClock,
 )
+from services.domain.sla import sla_clock, start_clock, stop_clock
+from services.domain.views import TicketView, World
 from services.runtime.policies import Policies
-from services.runtime.sla import sla_clock, start_clock, stop_clock
-from services.runtime.views import TicketView, World
 
 SLA_KINDS = ("sla_warning", "sla_breach", "sla_reminder")
 WAITING_FOR_US = frozenset({"open", "awaiting_reply"})

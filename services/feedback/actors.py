@@ -12,12 +12,12 @@ import structlog
 
 import events as ev
 from events import EnvelopeBase
+from services.domain.effects import Effect
+from services.domain.views import World
 from services.feedback import decide
 from services.runtime.actor_kit import Reaction, register_worker
-from services.runtime.effects import Effect
 from services.runtime.outbox import masked_customer
 from services.runtime.policies import Policies
-from services.runtime.views import World
 from services.runtime.workers import WorkerContext
 
 QUEUE = "aftersale.feedback"

@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from events.feedback import FeedbackReceivedData
-from services.runtime.effects import AlertStaff, Effect, NotifyCustomer, OpenTicket
+from services.domain.effects import AlertStaff, Effect, NotifyCustomer, OpenTicket
+from services.domain.sla import sla_clock, start_clock
+from services.domain.views import World
 from services.runtime.policies import Policies
-from services.runtime.sla import sla_clock, start_clock
-from services.runtime.views import World
 
 #: The ticket channel a person answers on, by where the feedback came from.
 TICKET_CHANNEL = {"survey": "form", "review": "form", "social": "social", "email": "email"}

@@ -106,11 +106,11 @@ def build_app(
             # `:path`: a token with a "/" in it is a bad link (400), not a missing page.
             Route("/u/{token:path}", unsubscribe, methods=["GET", "POST"]),
             Route("/f/{token:path}", survey_answer, methods=["GET"]),
-            *order_routes(settings, clock=clock),
+            *order_routes(settings, store, clock=clock),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
-            *metrics_routes(settings, clock=clock),
-            *board_routes(settings, clock=clock),
+            *metrics_routes(settings, store, clock=clock),
+            *board_routes(settings, store, clock=clock),
         ],
         lifespan=lifespan,
     )

@@ -131,7 +131,3 @@ class BatchPublisher:
         if self._returned:
             raise UnroutableDispatch("broker returned: " + ", ".join(self._returned[:5]))
         return published
-
-
-def subscribers_of(dispatches: Sequence[Dispatch], subscriptions: Subscriptions) -> int:
-    return sum(len(subscriptions.get(d.type, ())) for d in dispatches)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import events as ev
+from events.customers import DEFAULT_LOCALE, DEFAULT_TIMEZONE
 from services.ingest.known import Known
 from services.runtime.store.models import (
     Customer,
@@ -42,7 +43,7 @@ def upsert_customer(known: Known, shop_id: str, fields: dict[str, Any], now: dat
     row = known.customers.get(key)
     if row is None:
         row = Customer(shop_id=shop_id, customer_id=fields["customer_id"], updated_at=now)
-        row.locale, row.timezone = "pl", "Europe/Warsaw"
+        row.locale, row.timezone = DEFAULT_LOCALE, DEFAULT_TIMEZONE
         row.marketing_consent, row.opted_out = False, False
         known.session.add(row)
         known.customers[key] = row

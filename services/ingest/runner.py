@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import signal
 import threading
-from types import FrameType
 
 from services.ingest.consumer import IngestService
 from services.runtime.heartbeat import Heartbeat
 from services.runtime.policies import load_policies
 from services.runtime.settings import Settings
 from services.runtime.store.engine import build_engine, session_factory
-
-
-def stop_on_signals() -> threading.Event:
-    """An event set by SIGTERM or SIGINT: finish the batch in hand, then stop."""
-    stop = threading.Event()
-
-    def _handler(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _handler)
-    signal.signal(signal.SIGINT, _handler)
-    return stop
 
 
 def build_ingest(settings: Settings) -> IngestService:

@@ -71,7 +71,7 @@ class AftersaleCollector:
 
     def collect(self) -> Iterator[Metric]:
         try:
-            report = status_report(self.settings)
+            report = status_report(self.settings, self.engine)
         except Exception as exc:  # a scrape answers even so: health says down
             log.warning("metrics.status_unreadable", error=f"{type(exc).__name__}: {exc}"[:200])
             report = {"health": "down", "reasons": [], "queues": []}

@@ -17,6 +17,7 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -25,7 +26,6 @@ from services.metrics.collector import AftersaleCollector
 from services.metrics.workers import worker_metrics_dir
 from services.runtime.clock import Clock, utcnow
 from services.runtime.settings import Settings
-from services.runtime.store.engine import build_engine
 
 
 class WorkerMetrics:
@@ -44,18 +44,19 @@ class WorkerMetrics:
         return iter(reader(None, path=str(self.directory)).collect())
 
 
-def metrics_registry(settings: Settings, clock: Clock = utcnow) -> CollectorRegistry:
+def metrics_registry(
+    settings: Settings, engine: Engine, clock: Clock = utcnow
+) -> CollectorRegistry:
+    """The store is read through `engine`: the gateway's, one for every route."""
     registry = CollectorRegistry()
-    # No pool: a connection per scrape, nothing held between scrapes.
-    registry.register(AftersaleCollector(settings, build_engine(settings.database_url,
-                                                                pooled=False), clock))  # fmt: skip
+    registry.register(AftersaleCollector(settings, engine, clock))
     registry.register(WorkerMetrics(worker_metrics_dir()))
     return registry
 
 
-def metrics_routes(settings: Settings, *, clock: Clock = utcnow) -> list[Route]:
+def metrics_routes(settings: Settings, engine: Engine, *, clock: Clock = utcnow) -> list[Route]:
     """The route to add to the gateway."""
-    registry = metrics_registry(settings, clock)
+    registry = metrics_registry(settings, engine, clock)
 
     def metrics(_request: Request) -> Response:  # sync: Starlette runs it in a thread
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -15,18 +15,18 @@ from decimal import Decimal
 from typing import Any
 
 import events as ev
-from services.runtime.business_hours import add_business_time
-from services.runtime.effects import (
+from services.domain.business_hours import add_business_time
+from services.domain.effects import (
     AlertStaff,
     CancelTimer,
     Effect,
     NotifyCustomer,
     ScheduleTimer,
 )
-from services.runtime.local_days import estimate_deadline
+from services.domain.local_days import estimate_deadline
+from services.domain.views import OrderView, World
 from services.runtime.outbox import masked_customer
 from services.runtime.policies import Policies
-from services.runtime.views import OrderView, World
 
 #: Timer kind for "no delivery by the estimate plus the grace".
 DELIVERY_OVERDUE = "delivery_overdue"

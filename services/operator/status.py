@@ -7,6 +7,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.runtime import topology
@@ -27,9 +28,11 @@ class StoreBehind(RuntimeError):
     """The store answers but was not migrated to this version."""
 
 
-def _store_figures(settings: Settings) -> dict[str, Any]:
+def _store_figures(settings: Settings, given: Engine | None) -> dict[str, Any]:
     now = utcnow()
-    engine = build_engine(settings.database_url, pooled=False)
+    # A command builds its engine for this one report; the gateway's scrapes and board
+    # refreshes pass the gateway's own, kept for its life.
+    engine = given if given is not None else build_engine(settings.database_url, pooled=False)
     try:
         if not is_current(engine):
             raise StoreBehind("the store's schema is behind: run `aftersale db upgrade`")
@@ -53,11 +56,13 @@ def _store_figures(settings: Settings) -> dict[str, Any]:
                 ],
             }
     finally:
-        engine.dispose()
+        if given is None:
+            engine.dispose()
 
 
-def collect(settings: Settings) -> dict[str, Any]:
-    """Every figure of the status report, with a one-word health and its reasons."""
+def collect(settings: Settings, engine: Engine | None = None) -> dict[str, Any]:
+    """Every figure of the status report, with a one-word health and its reasons; the
+    store is read through `engine`, else through one built (and disposed) here."""
     report: dict[str, Any] = {"health": "ok", "reasons": [], "queues": []}
     worker_queues = worker_queue_names(SUBSCRIPTIONS)
     try:
@@ -71,7 +76,7 @@ def collect(settings: Settings) -> dict[str, Any]:
         report["reasons"].append(str(exc))
         figures = []
     try:
-        report.update(_store_figures(settings))
+        report.update(_store_figures(settings, engine))
     except StoreBehind as exc:
         report["health"] = "down"
         report["reasons"].append(str(exc))

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pika.exceptions
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -34,7 +35,6 @@ from services.runtime.amqp import BrokerUnreachable
 from services.runtime.clock import Clock, utcnow
 from services.runtime.logging import get_logger
 from services.runtime.settings import Settings
-from services.runtime.store.engine import build_engine
 
 log = get_logger("aftersale.operator")
 
@@ -74,9 +74,8 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status, headers=headers)
 
 
-def board_routes(settings: Settings, *, clock: Clock = utcnow) -> list[Route]:
+def board_routes(settings: Settings, engine: Engine, *, clock: Clock = utcnow) -> list[Route]:
     """The routes to add to the gateway."""
-    engine = build_engine(settings.database_url, pooled=False)  # a connection per refresh
     token = settings.operator_token or None
 
     def snapshot() -> Any:

@@ -64,7 +64,7 @@ FIGURE_KEYS = ("dead_letters", "overdue_tickets", "timers_due_next_hour", "timer
 def take_snapshot(settings: Settings, engine: Engine, now: datetime) -> Snapshot:
     snap = Snapshot(generated_at=now)
     try:
-        report = status_report(settings)
+        report = status_report(settings, engine)
     except Exception as exc:  # the rest of the board still shows
         report = {"health": "down", "reasons": [f"status unreadable: {type(exc).__name__}"]}
     snap.health, snap.reasons = report["health"], list(report["reasons"])

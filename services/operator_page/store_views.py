@@ -13,7 +13,6 @@ from services.runtime.store.models import Notification, Ticket, Timer
 from services.runtime.store.reports import WAITING_FOR_US
 
 #: Board states, in order of urgency; the CSS classes are `state-<state>`.
-STATES = ("ok", "warning", "breached-1", "breached-2")
 
 
 @dataclass(frozen=True)

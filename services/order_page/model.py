@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from services.runtime.local_days import end_of_day, estimate_deadline
+from services.domain.local_days import end_of_day, estimate_deadline
 from services.runtime.policies import Policies
 
 #: `source` of a return made with the order page's withdrawal function.

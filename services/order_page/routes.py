@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -36,7 +37,7 @@ from services.runtime.order_links import read_order_token
 from services.runtime.policies import load_policies
 from services.runtime.rendering import resolve_locale
 from services.runtime.settings import Settings, secret_key
-from services.runtime.store.engine import build_engine, read_session_factory
+from services.runtime.store.engine import read_session_factory
 
 log = get_logger("aftersale.order_page")
 
@@ -70,9 +71,8 @@ def not_found() -> HTMLResponse:
     return HTMLResponse(_NOT_FOUND, 404, headers=HEADERS)
 
 
-def order_routes(settings: Settings, *, clock: Clock = utcnow) -> list[Route]:
+def order_routes(settings: Settings, engine: Engine, *, clock: Clock = utcnow) -> list[Route]:
     """The routes to add to the gateway."""
-    engine = build_engine(settings.database_url)
     sessions = read_session_factory(engine)
     all_policies = load_policies(settings.policies)
     key = secret_key(settings)

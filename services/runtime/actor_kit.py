@@ -10,7 +10,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from events import EnvelopeBase
-from services.runtime.effects import (
+from services.domain.effects import (
     CancelTimer,
     Effect,
     OpenTicket,
@@ -18,6 +18,7 @@ from services.runtime.effects import (
     ScheduleTimer,
     SetSlaClock,
 )
+from services.domain.views import World
 from services.runtime.errors import describe_failure
 from services.runtime.event_batch import Dispatched, Handled, Plan, handle_batch
 from services.runtime.outbox import OutboxContext, apply_state_changes, prepare_messages
@@ -29,7 +30,6 @@ from services.runtime.store import state, timers
 from services.runtime.store.engine import read_session_factory
 from services.runtime.store.models import EventRecord, Timer
 from services.runtime.store.notifications import NewNotifications
-from services.runtime.views import World
 from services.runtime.worker_failures import OUTAGES
 from services.runtime.workers import (
     DISPATCH_NAMESPACE,

@@ -29,14 +29,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from events import EnvelopeBase, parse_event
-from services.runtime.effects import Effect
+from services.domain.effects import Effect
+from services.domain.views import CustomerView, World
 from services.runtime.errors import describe_failure
 from services.runtime.eventlog_reader import EventMissing
 from services.runtime.receipts import EventKey, claim
 from services.runtime.store.keys import shop_keys_in
 from services.runtime.store.models import EventRecord, HandledEvent
 from services.runtime.store.notifications import NewNotifications
-from services.runtime.views import CustomerView, World
 from services.runtime.world import Subject, WorldLoader
 
 #: Earlier events of the same order are looked for this far back.

@@ -15,8 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.runtime import tokens
-from services.runtime.effects import (
+from services.domain.effects import (
     AlertStaff,
     CancelTimer,
     Effect,
@@ -26,6 +25,8 @@ from services.runtime.effects import (
     ScheduleTimer,
     SetSlaClock,
 )
+from services.domain.views import CustomerView
+from services.runtime import tokens
 from services.runtime.logging import mask_email, mask_phone
 from services.runtime.order_links import OrderRef, order_page_url
 from services.runtime.policies import Policies
@@ -33,7 +34,6 @@ from services.runtime.rendering import TRANSACTIONAL_KINDS, Renderer
 from services.runtime.store import state, timers
 from services.runtime.store.models import Ticket
 from services.runtime.store.notifications import NewNotifications
-from services.runtime.views import CustomerView
 
 #: How long an unsubscribe link keeps working.
 UNSUBSCRIBE_VALID_FOR = timedelta(days=365)

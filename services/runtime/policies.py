@@ -22,8 +22,8 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from services.runtime.policy_defaults import DEMO_SHOP_ID, DEMO_SHOP_POLICIES, defaults_toml
-from services.runtime.policy_models import Policies, SlaTarget
+from services.domain.policy_defaults import DEMO_SHOP_ID, DEMO_SHOP_POLICIES, defaults_toml
+from services.domain.policy_models import Policies, SlaTarget
 
 __all__ = [
     "DEMO_SHOP_ID",

@@ -9,10 +9,11 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
+from services.domain.views import World
 from services.runtime.store import state
 from services.runtime.store.keys import shop_keys_in
 from services.runtime.store.models import Customer, Order, Return, Ticket
-from services.runtime.views import CustomerView, OrderView, ReturnView, TicketView, World
+from services.runtime.store.view_rows import customer_view, order_view, return_view, ticket_view
 
 Row = TypeVar("Row", Order, Return, Ticket, Customer)
 
@@ -98,10 +99,10 @@ class WorldLoader:
         )
         return World(
             shop_id=shop_id,
-            customer=CustomerView.of(customer) if customer is not None else None,
-            order=OrderView.of(order) if order is not None else None,
-            return_=ReturnView.of(ret) if ret is not None else None,
-            ticket=TicketView.of(ticket) if ticket is not None else None,
+            customer=customer_view(customer) if customer is not None else None,
+            order=order_view(order) if order is not None else None,
+            return_=return_view(ret) if ret is not None else None,
+            ticket=ticket_view(ticket) if ticket is not None else None,
         )
 
     def _row(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from services.runtime.durations import parse_duration
+from services.domain.durations import parse_duration
 from services.runtime.heartbeat import Heartbeat
 from services.runtime.settings import Settings
 from services.runtime.store.engine import build_engine, session_factory

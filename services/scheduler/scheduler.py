@@ -33,10 +33,6 @@ from services.scheduler.routes import TIMER_ROUTES
 log = structlog.get_logger("aftersale.scheduler")
 
 
-class NoRoute(LookupError):
-    """A timer of a kind no actor handles."""
-
-
 @dataclass
 class SchedulerStats:
     fired: int = 0

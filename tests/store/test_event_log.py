@@ -9,12 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.runtime.store.event_log import (
-    count_events,
-    find_recorded,
-    mark_dispatched,
-    record_event,
-)
+from services.runtime.store.event_log import count_events, find_recorded, mark_dispatched
 from services.runtime.store.models import EventRecord
 
 WARSAW_WINTER = timezone(timedelta(hours=1))
@@ -27,6 +22,13 @@ BODY = (
     '\ufeff{ "event_id":\t"01JD-ż",\r\n  "data": {"name": "Zofia Wiśniewska\u00a0",'
     ' "note": "café — 東京 🎁"}  }\r\n\t \n'
 ).encode()
+
+
+def record_event(session: Session, **fields: object) -> EventRecord:
+    """One row of the log, as the ingest's bulk insert writes it."""
+    row = EventRecord(**fields)
+    session.add(row)
+    return row
 
 
 def log(session: Session, shop_id: str, event_id: str, body: bytes = b"{}") -> EventRecord:

@@ -96,7 +96,7 @@ def running_system(
 
 
 def _tick(settings: Settings) -> Any:
-    from services.runtime.durations import parse_duration
+    from services.domain.durations import parse_duration
 
     return parse_duration(settings.scheduler_tick)
 

@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.runtime.business_hours import (
+from services.domain.business_hours import (
     MAX_CLOSED_DAYS,
     add_business_time,
     business_time_between,
     is_open,
     next_opening,
 )
-from services.runtime.policy_models import BusinessHours
+from services.domain.policy_models import BusinessHours
 
 WAW = ZoneInfo("Europe/Warsaw")
 NYC = ZoneInfo("America/New_York")

@@ -10,10 +10,10 @@ import pytest
 
 from services.checkins.decide import CheckinFacts, on_due
 from services.checkins.quiet import end_of_quiet
-from services.runtime.durations import ClockRange
-from services.runtime.effects import NotifyCustomer, ScheduleTimer
+from services.domain.durations import ClockRange
+from services.domain.effects import NotifyCustomer, ScheduleTimer
+from services.domain.views import CustomerView, OrderView, World
 from services.runtime.policies import load_policies, parse_policies
-from services.runtime.views import CustomerView, OrderView, World
 
 POLICIES = load_policies(None).for_shop("shop-42")
 QUIET = ClockRange(time(21), time(8))

@@ -7,7 +7,7 @@ from datetime import time, timedelta
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from services.runtime.durations import (
+from services.domain.durations import (
     ClockRange,
     Duration,
     format_duration,

@@ -10,17 +10,17 @@ from typing import Any
 import pytest
 
 from events import EnvelopeBase, parse_event
-from services.escalator import decide
-from services.runtime.effects import (
+from services.domain.effects import (
     AlertStaff,
     CancelTimer,
     RaiseLevel,
     ScheduleTimer,
     SetSlaClock,
 )
+from services.domain.sla import sla_clock
+from services.domain.views import OrderView, ReturnView, TicketView, World
+from services.escalator import decide
 from services.runtime.policies import load_policies, parse_policies
-from services.runtime.sla import sla_clock
-from services.runtime.views import OrderView, ReturnView, TicketView, World
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Warsaw
 POLICIES = load_policies(None).for_shop("shop-42")

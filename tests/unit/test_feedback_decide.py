@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from events.feedback import FeedbackReceivedData
+from services.domain.effects import AlertStaff, NotifyCustomer, OpenTicket, ScheduleTimer
+from services.domain.views import CustomerView, World
 from services.feedback.decide import is_delighted, is_unhappy, on_feedback
-from services.runtime.effects import AlertStaff, NotifyCustomer, OpenTicket, ScheduleTimer
 from services.runtime.policies import load_policies
-from services.runtime.views import CustomerView, World
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 POLICIES = load_policies(None).for_shop("shop-42")

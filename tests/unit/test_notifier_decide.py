@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from events import parse_event
+from services.domain.effects import AlertStaff, CancelTimer, NotifyCustomer, ScheduleTimer
+from services.domain.views import CustomerView, OrderView, ReturnView, TicketView, World
 from services.notifier import decide
-from services.runtime.effects import AlertStaff, CancelTimer, NotifyCustomer, ScheduleTimer
 from services.runtime.policies import load_policies, parse_policies
-from services.runtime.views import CustomerView, OrderView, ReturnView, TicketView, World
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 POLICIES = load_policies(None).for_shop("shop-42")

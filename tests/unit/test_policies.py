@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.runtime.durations import ClockRange
+from services.domain.durations import ClockRange
 from services.runtime.policies import (
     Policies,
     PolicyBook,

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from services.domain.effects import AlertStaff, NotifyCustomer, ScheduleTimer
+from services.domain.views import ReturnView
 from services.escalator import decide as escalator
 from services.notifier import decide as notifier
-from services.runtime.effects import AlertStaff, NotifyCustomer, ScheduleTimer
-from services.runtime.views import ReturnView
 from tests.unit.test_notifier_decide import NOW, POLICIES, event, order, world
 
 NOTICE_AT = "2026-11-23T10:00:00+01:00"

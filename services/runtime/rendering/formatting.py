@@ -31,7 +31,8 @@ from babel.numbers import format_currency
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from services.runtime.durations import parse_duration
+from events import customers
+from services.domain.durations import parse_duration
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 #: The zone used when the context's ``timezone`` is null (the shops' home zone).
-DEFAULT_TIMEZONE = "Europe/Warsaw"
+DEFAULT_TIMEZONE = customers.DEFAULT_TIMEZONE
 
 #: Babel locale per message locale: English messages use British conventions
 #: ("23 November 2026", 24-hour clock), which suit European shops.

@@ -26,32 +26,6 @@ def find_recorded(session: Session, keys: Iterable[EventKey]) -> dict[EventKey, 
     return found
 
 
-def record_event(
-    session: Session,
-    *,
-    shop_id: str,
-    event_id: str,
-    type: str,
-    occurred_at: datetime,
-    received_at: datetime,
-    body: bytes,
-    order_id: str | None = None,
-    ticket_id: str | None = None,
-) -> EventRecord:
-    row = EventRecord(
-        shop_id=shop_id,
-        event_id=event_id,
-        type=type,
-        occurred_at=occurred_at,
-        received_at=received_at,
-        body=body,
-        order_id=order_id,
-        ticket_id=ticket_id,
-    )
-    session.add(row)
-    return row
-
-
 def mark_dispatched(session: Session, keys: Sequence[EventKey], at: datetime) -> None:
     """Stamp the events whose dispatch the broker confirmed (by shop and event id)."""
     for start in range(0, len(keys), 400):

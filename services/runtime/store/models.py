@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from events.customers import DEFAULT_LOCALE, DEFAULT_TIMEZONE
 from services.runtime.store.columns import ExactMoney as Money
 from services.runtime.store.columns import UtcDateTime
 
@@ -74,8 +75,8 @@ class Customer(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
     name: Mapped[str | None] = mapped_column(Text)
-    locale: Mapped[str] = mapped_column(String(16), default="pl")
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Warsaw")
+    locale: Mapped[str] = mapped_column(String(16), default=DEFAULT_LOCALE)
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
     marketing_consent: Mapped[bool] = mapped_column(default=False)
     opted_out: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

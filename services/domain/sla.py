@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.runtime.business_hours import add_business_time
-from services.runtime.effects import CancelTimer, Effect, ScheduleTimer, SetSlaClock
-from services.runtime.policies import Policies
+from services.domain.business_hours import add_business_time
+from services.domain.effects import CancelTimer, Effect, ScheduleTimer, SetSlaClock
+from services.domain.policy_models import Policies
 
 
 @dataclass(frozen=True)

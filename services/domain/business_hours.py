@@ -40,8 +40,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from services.runtime.durations import ClockRange
-from services.runtime.policy_models import BusinessHours
+from services.domain.durations import ClockRange
+from services.domain.policy_models import BusinessHours
 
 __all__ = [
     "MAX_CLOSED_DAYS",

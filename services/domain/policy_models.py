@@ -27,14 +27,15 @@ from pydantic import (
     model_validator,
 )
 
-from services.runtime.durations import (
+from events.customers import DEFAULT_TIMEZONE
+from services.domain.durations import (
     ClockRange,
     ClockRangeText,
     Duration,
     format_duration,
     parse_clock_range,
 )
-from services.runtime.policy_delivery import Contact, Delivery, Staff
+from services.domain.policy_delivery import Contact, Delivery, Staff
 
 CHANNELS = ("email", "form", "social", "chat", "phone")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -212,7 +213,7 @@ class Sla(_Model):
 
 class BusinessHours(_Model):
     enabled: StrictBool = False
-    timezone: Annotated[str, AfterValidator(_zone)] = "Europe/Warsaw"
+    timezone: Annotated[str, AfterValidator(_zone)] = DEFAULT_TIMEZONE
     days: Annotated[tuple[Weekday, ...], BeforeValidator(_parse_days)] = WEEKDAYS[:5]
     periods: tuple[BusinessPeriod, ...] = (ClockRange(time(9), time(17)),)
     holidays: tuple[date, ...] = ()
