@@ -77,6 +77,15 @@ def _media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
+def _prefixes(headers: Mapping[str, Any]) -> set[str]:
+    return {
+        prefix
+        for name in headers
+        for prefix in HEADER_PREFIXES
+        if name.lower().startswith(prefix) and len(name) > len(prefix)
+    }
+
+
 def binary_attributes(headers: Mapping[str, Any], *, http: bool = False) -> dict[str, Any]:
     """The CloudEvent attributes found in message headers ({} when there are none).
 
@@ -125,6 +134,14 @@ def read_message(
         return _structured(body)
     attributes = binary_attributes(headers, http=http)
     if "specversion" in attributes or {"id", "type"} <= attributes.keys():
+        used = _prefixes(headers)
+        if len(used) > 1:
+            raise ContractViolation(
+                "invalid CloudEvent: attribute headers under several prefixes ("
+                + ", ".join(sorted(used))
+                + "); write them all under one",
+                code="not_cloudevent",
+            )
         return _binary(attributes, body, content_type)
     document = read_body(body)
     if "specversion" in document and "event_id" not in document:
@@ -150,7 +167,7 @@ def _structured(body: bytes) -> WireEvent:
 def _binary(attributes: dict[str, Any], body: bytes, content_type: str | None) -> WireEvent:
     declared = attributes.pop("datacontenttype", None)
     media = _media_type(content_type if content_type else declared)
-    if media and media != "application/json" and not media.endswith("+json"):
+    if media and media != "application/json":
         raise ContractViolation(
             f"invalid CloudEvent: the data must be application/json, not {media!r}",
             code="not_cloudevent",
@@ -175,7 +192,11 @@ def _time_text(value: Any) -> Any:
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
         return moment.isoformat().replace("+00:00", "Z")
     if isinstance(value, int) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, UTC).isoformat().replace("+00:00", "Z")
+        try:
+            moment = datetime.fromtimestamp(value / 1000, UTC)
+        except (OverflowError, OSError, ValueError):
+            return str(value)  # refused below as the time it is not
+        return moment.isoformat().replace("+00:00", "Z")
     return value
 
 

@@ -112,11 +112,16 @@ def _attribute_schemas() -> dict[str, JSONSchema]:
         SHOP_ATTRIBUTE: _envelope_field("shop_id", "The envelope's `shop_id` (an extension "
                                                    "attribute)."),
         "datacontenttype": {"type": "string", "examples": ["application/json"],
+                            "pattern": JSON_MEDIA_TYPE,
                             "description": "`application/json` when present (parameters such "
                                            "as `charset=utf-8` are allowed)."},
         "dataschema": {"type": "string", "format": "uri",
                        "description": "Optional; kept, not read."},
     }  # fmt: skip
+
+
+#: `application/json` in any case, optionally with parameters: what the ingest reads.
+JSON_MEDIA_TYPE = "^[Aa][Pp][Pp][Ll][Ii][Cc][Aa][Tt][Ii][Oo][Nn]/[Jj][Ss][Oo][Nn][ \\t]*(;.*)?$"
 
 
 def cloudevent_schemas(ref_prefix: str, data_refs: dict[str, str]) -> dict[str, JSONSchema]:

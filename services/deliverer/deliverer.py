@@ -101,7 +101,7 @@ class Deliverer:
         listen_url: str | None = None,
         engine: Engine | None = None,
         heartbeat: Heartbeat | None = None,
-        sms_available: bool = True,
+        sms_available: bool = False,
     ) -> None:
         self._sessions = sessions
         self._screen = Screen(policies, sms_available=sms_available)

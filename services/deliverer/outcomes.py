@@ -57,9 +57,15 @@ def decide(
     if answer == "temporary" and attempts < max_attempts:
         due = next_attempt(attempts, now, rng)
         return Result(notification, "retry", now, lease_until, attempts, reason, due)
+    rejected = answer == "rejected"
+    if rejected and notification.channel == "email" and notification.customer_id is not None:
+        # The address joins the suppression list with this result, and the row is due
+        # again at once: the next claim's screen records it as suppressed with the
+        # reason, or sends a transactional message by the customer's next channel.
+        return Result(notification, "retry", now, lease_until, attempts, reason, now,
+                      rejects_address=True)  # fmt: skip
     if answer == "temporary":
         reason = f"{reason} (gave up after {attempts} attempts)"
-    rejected = answer == "rejected"
     return Result(
         notification, "failed", now, lease_until, attempts, reason, rejects_address=rejected
     )

@@ -43,6 +43,8 @@ class Screen:
         kept: list[Notification] = []
         for row in rows:
             entry = listed.get(suppressions.normalise(row.recipient)) if row in hit else None
+            if entry is not None and not entry.applies_to(row.shop_id):
+                entry = None
             delivery = self._policies.for_shop(row.shop_id).delivery
             decision = route_around(
                 entry,

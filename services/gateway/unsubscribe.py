@@ -173,7 +173,7 @@ def _suppress_address(gateway: Gateway, shop_id: str, customer_id: str, source: 
                 )
             )
             if email:
-                report = suppressions.Report(email, "unsubscribe", source, f"shop {shop_id}")
+                report = suppressions.Report(email, "unsubscribe", source, None, shop_id)
                 suppressions.record(session, [report], gateway.clock())
     except SQLAlchemyError:
         log.exception("gateway.unsubscribe_not_listed", shop_id=shop_id)

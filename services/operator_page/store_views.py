@@ -12,8 +12,6 @@ from services.runtime.logging import mask_personal_data, mask_recipient
 from services.runtime.store.models import Notification, Ticket, Timer
 from services.runtime.store.reports import WAITING_FOR_US
 
-#: Board states, in order of urgency; the CSS classes are `state-<state>`.
-
 
 @dataclass(frozen=True)
 class BoardTicket:

@@ -161,15 +161,25 @@ def test_a_mail_server_refusing_the_address_suppresses_it(
                        timeout=30, what="both refusals")  # fmt: skip
             with system.sessions() as session:
                 listed = suppressions.find(session, ["gone@example.com", "relay@example.com"])
-                failed = session.scalars(
-                    select(DeliveryAttempt.outcome).join(
-                        Notification, Notification.id == DeliveryAttempt.notification_pk
-                    )
-                ).all()
+                attempts = dict(
+                    session.execute(
+                        select(Notification.recipient, DeliveryAttempt.outcome).join(
+                            Notification, Notification.id == DeliveryAttempt.notification_pk
+                        )
+                    ).all()
+                )
+                rows = {n.recipient: n for n in session.scalars(select(Notification))}
     # The bad mailbox joins the list; a relaying refusal is the sender's problem, not the
     # address's, and changes nothing.
     assert list(listed) == ["gone@example.com"]
     entry = listed["gone@example.com"]
     assert (entry.reason, entry.source) == ("rejected", "smtp")
     assert entry.detail and "5.1.1" in entry.detail
-    assert sorted(failed) == ["failed", "failed"]
+    # The refused confirmation is screened again at once: no phone, no webhook, so it is
+    # recorded as suppressed with the reason; the relaying refusal simply failed.
+    assert attempts == {"gone@example.com": "retry", "relay@example.com": "failed"}
+    gone, relay = rows["gone@example.com"], rows["relay@example.com"]
+    assert gone.status == "suppressed" and gone.failure_reason is not None
+    assert gone.failure_reason.startswith("suppressed (rejected, smtp)")
+    assert "no other channel reaches the customer" in gone.failure_reason
+    assert relay.status == "failed"

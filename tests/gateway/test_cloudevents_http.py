@@ -115,3 +115,20 @@ def test_another_shops_cloudevent_is_refused(gateway: RunningGateway, amqp_url: 
     assert (reply.status, reply.json()["error"]) == (403, "wrong_shop")
     assert reply.json()["errors"][0]["path"] == "shopid"
     assert queue_depth(amqp_url, INGEST) == 0
+
+
+def test_a_batch_element_that_is_no_cloudevent_is_a_400(
+    gateway: RunningGateway, amqp_url: str
+) -> None:
+    event = order_placed()
+    document = json.loads(http.to_structured(cloud_event(event), JSONFormat()).body)
+    del document["shopid"]
+    body = json.dumps([document, 7]).encode()
+    reply = post_events(
+        gateway.url, body, signed(body, {"Content-Type": "application/cloudevents-batch+json"})
+    )
+    assert reply.status == 400, reply.text
+    errors = reply.json()["errors"]
+    assert [e["index"] for e in errors] == [0, 1]
+    assert "shopid" in errors[0]["message"]
+    assert queue_depth(amqp_url, INGEST) == 0

@@ -120,3 +120,39 @@ def test_a_claim_is_screened_against_the_list(engine: Engine) -> None:
         )
         assert attempt.outcome == "rerouted"
         assert attempt.detail is not None and "sent by SMS instead" in attempt.detail
+
+
+def test_within_one_report_a_bounce_wins_and_absurd_addresses_are_dropped(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        new = suppressions.record(
+            session,
+            [Report("jan@example.com", "bounce", "sendgrid"),
+             Report("JAN@example.com", "unsubscribe", "sendgrid"),
+             Report("x" * 250 + "@example.com", "bounce", "ses")],
+            NOW,
+        )  # fmt: skip
+    assert new == 1
+    with sessions() as session:
+        [entry] = suppressions.entries(session)
+    assert (entry.address, entry.reason) == ("jan@example.com", "bounce")
+
+
+def test_an_unsubscribe_stops_only_its_own_shops_marketing(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        session.add(Customer(shop_id="shop-1", customer_id="c1", email="jan@example.com",
+                             updated_at=NOW))  # fmt: skip
+        other = _outbox_row("checkin", "jan@example.com")
+        other.shop_id, other.idempotency_key = "shop-2", "checkin:shop-2"
+        session.add_all([_outbox_row("checkin", "jan@example.com"), other])
+        suppressions.record(
+            session, [Report("jan@example.com", "unsubscribe", "one_click", None, "shop-1")], NOW
+        )
+    screen = Screen(parse_policies(""), sms_available=False)
+    with sessions.begin() as session:
+        kept = screen(session, claims.claim(session, NOW, NOW + timedelta(minutes=5), 10), NOW)
+    assert [(r.shop_id, r.kind) for r in kept] == [("shop-2", "checkin")]
+    with sessions() as session:
+        [entry] = suppressions.entries(session)
+    assert entry.shop_id == "shop-1" and not entry.stops_transactional

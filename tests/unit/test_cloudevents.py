@@ -186,3 +186,19 @@ def test_an_amqp_timestamp_time_is_utc() -> None:
     assert isinstance(headers["cloudEvents_time"], int)  # milliseconds since the epoch
     wire = read_message(body, "application/json", headers)
     assert json.loads(wire.envelope)["occurred_at"] == "2026-11-23T09:15:00Z"
+
+
+def test_an_absurd_amqp_timestamp_is_a_wrong_time_not_a_crash() -> None:
+    body, _, headers, _ = FORMS["binary, cloudEvents_ headers (AMQP binding)"]
+    with pytest.raises(ContractViolation) as caught:
+        read_message(body, "application/json", {**headers, "cloudEvents_time": 10**30})
+    assert caught.value.code == "invalid" and "time" in caught.value.reason
+
+
+def test_attribute_headers_under_two_prefixes_are_refused() -> None:
+    body, _, headers, _ = FORMS["binary, ce- headers (RabbitMQ binding)"]
+    mixed = {k: v for k, v in headers.items() if k != "ce-shopid"}
+    mixed["cloudEvents_shopid"] = headers["ce-shopid"]
+    with pytest.raises(ContractViolation) as caught:
+        read_message(body, "application/json", mixed)
+    assert caught.value.code == "not_cloudevent" and "several prefixes" in caught.value.reason

@@ -185,3 +185,52 @@ def test_the_generic_form_takes_one_report_or_an_array() -> None:
         ("b@example.com", "bounce", "mailgun", "550"),
         ("c@example.com", "unsubscribe", "generic", None),
     ]
+
+
+SMTP_REFUSALS = {
+    "550 5.1.1 user unknown": "rejected",
+    "553 5.1.3 bad destination mailbox address syntax": "rejected",
+    "550 5.1.10 null MX": "rejected",
+    "550 5.2.1 mailbox disabled": "rejected",
+    "550 5.1.8 <shop@example.com>: Sender address rejected: Domain not found": "permanent",
+    "550 5.1.7 bad sender mailbox syntax": "permanent",
+    "550 5.1.0 <shop@example.com>: Sender address rejected: not owned by user": "permanent",
+    "550 5.7.1 relaying denied": "permanent",
+    "550 no such user here": "permanent",  # no enhanced status: not sure enough
+    "450 4.1.1 mailbox unavailable, try later": "temporary",
+}
+
+
+@pytest.mark.parametrize("answer", list(SMTP_REFUSALS))
+def test_only_a_refusal_of_the_address_itself_suppresses_it(answer: str) -> None:
+    from services.deliverer.channels import smtp
+    from services.deliverer.channels.base import (
+        AddressRejected,
+        PermanentFailure,
+        TemporaryFailure,
+    )
+
+    code, text = int(answer[:3]), answer[4:]
+    with pytest.raises((TemporaryFailure, PermanentFailure)) as caught:
+        smtp._refused_recipient(code, text)
+    kind = (
+        "rejected"
+        if isinstance(caught.value, AddressRejected)
+        else "permanent"
+        if isinstance(caught.value, PermanentFailure)
+        else "temporary"
+    )
+    assert kind == SMTP_REFUSALS[answer]
+
+
+def test_sendgrid_drops_about_the_message_suppress_nothing() -> None:
+    events = [
+        {"email": "a@example.com", "event": "dropped", "reason": "Invalid SMTPAPI header"},
+        {"email": "b@example.com", "event": "dropped", "reason": "Invalid"},
+        {"email": "c@example.com", "event": "dropped", "reason": "Spam Reporting Address"},
+    ]
+    reports = providers.sendgrid_reports(json.dumps(events).encode())
+    assert [(r.address, r.reason) for r in reports] == [
+        ("b@example.com", "bounce"),
+        ("c@example.com", "complaint"),
+    ]

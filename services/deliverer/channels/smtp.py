@@ -331,9 +331,10 @@ def _failure(exc: BaseException, where: str) -> TemporaryFailure | PermanentFail
     return TemporaryFailure(f"SMTP server {where}: {_describe(exc)}")
 
 
-#: Enhanced status codes (RFC 3463) that say the address is bad, not the message or
-#: the sender: 5.1.x (bad mailbox, domain, syntax, moved, no MX) and 5.2.1 (disabled).
-_BAD_ADDRESS = re.compile(r"^\s*5\.(?:1\.\d{1,3}|2\.1)\b")
+#: Enhanced status codes (RFC 3463) that say the recipient's address is bad: 5.1.x
+#: (bad mailbox, domain, syntax, moved, no MX) and 5.2.1 (disabled); but not 5.1.7
+#: and 5.1.8, the *sender's* address, which a relay may answer at RCPT too.
+_BAD_ADDRESS = re.compile(r"^\s*5\.(?:1\.(?!7\b|8\b)\d{1,3}|2\.1)\b")
 
 
 def _refused_recipient(code: int, answer: bytes | str) -> None:
@@ -341,7 +342,8 @@ def _refused_recipient(code: int, answer: bytes | str) -> None:
     denied: the sender's configuration) or a temporary one is not."""
     text = _text(answer)
     reason = f"recipient refused: {code} {text}"
-    if 500 <= code < 600 and _BAD_ADDRESS.match(text):
+    sender = "sender" in text.lower()  # e.g. Postfix's "Sender address rejected"
+    if 500 <= code < 600 and _BAD_ADDRESS.match(text) and not sender:
         raise AddressRejected(reason) from None
     _raise_for(code, reason)
 

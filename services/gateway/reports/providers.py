@@ -103,8 +103,14 @@ def postmark_reports(body: bytes) -> list[Report]:
     return []
 
 
-#: Words of a SendGrid ``dropped`` reason that say the address is the problem.
-_DROPPED_FOR_ADDRESS = ("bounced address", "invalid", "spam reporting address", "unsubscribed")
+#: SendGrid ``dropped`` reasons that say the address is the problem (others, such as
+#: "Invalid SMTPAPI header" or "Spam Content", are about the message).
+_DROPPED_FOR_ADDRESS: dict[str, Reason] = {
+    "bounced address": "bounce",
+    "invalid": "bounce",
+    "spam reporting address": "complaint",
+    "unsubscribed address": "unsubscribe",
+}
 
 
 def sendgrid_reports(body: bytes) -> list[Report]:
@@ -124,10 +130,9 @@ def sendgrid_reports(body: bytes) -> list[Report]:
             reports.append(
                 Report(address, "bounce", "sendgrid", _detail(event.get("status"), reason))
             )
-        elif name == "dropped" and any(w in str(reason).lower() for w in _DROPPED_FOR_ADDRESS):
-            unsubscribed = "unsubscribed" in str(reason).lower()
-            reports.append(Report(address, "unsubscribe" if unsubscribed else "bounce",
-                                  "sendgrid", _detail("dropped", reason)))  # fmt: skip
+        elif name == "dropped" and str(reason).strip().lower() in _DROPPED_FOR_ADDRESS:
+            kind = _DROPPED_FOR_ADDRESS[str(reason).strip().lower()]
+            reports.append(Report(address, kind, "sendgrid", _detail("dropped", reason)))
     return reports
 
 

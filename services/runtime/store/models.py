@@ -337,3 +337,5 @@ class Suppression(Base):
     #: The provider's or the server's own words, for the timeline.
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: The shop an unsubscribe was given to; None for everything else (every shop).
+    shop_id: Mapped[str | None] = mapped_column(String(128))

@@ -4,8 +4,9 @@ Every source writes here (the delivery-report endpoints, the deliverer on an
 SMTP 5xx to RCPT, the one-click unsubscribe, `aftersale suppressions add`), and
 the deliverer reads it before every email. One row per address, lower case.
 A bounce, a complaint, a refusal or an operator's entry stops every email to
-the address (transactional messages then take the customer's next channel);
-an unsubscribe stops only non-transactional ones.
+the address, from every shop (transactional messages then take the customer's
+next channel); an unsubscribe stops only non-transactional ones, and only the
+shop's it was given to.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ class Report:
     reason: Reason
     source: str
     detail: str | None = None
+    #: The shop an unsubscribe was given to (None: every shop).
+    shop_id: str | None = None
+
+
+#: Longer is no deliverable address (RFC 5321's path limit); such a report is dropped.
+MAX_ADDRESS = 254
 
 
 @dataclass(frozen=True)
@@ -61,10 +68,14 @@ class Entry:
     source: str
     detail: str | None
     created_at: datetime
+    shop_id: str | None = None
 
     @property
     def stops_transactional(self) -> bool:
         return self.reason not in MARKETING_ONLY
+
+    def applies_to(self, shop_id: str) -> bool:
+        return self.shop_id is None or self.shop_id == shop_id
 
     def why(self) -> str:
         meaning = MEANING.get(self.reason, self.reason)
@@ -79,11 +90,12 @@ class Entry:
             "detail": self.detail,
             "created_at": self.created_at.isoformat(),
             "stops_transactional": self.stops_transactional,
+            "shop_id": self.shop_id,
         }
 
 
 def _entry(row: Suppression) -> Entry:
-    return Entry(row.address, row.reason, row.source, row.detail, row.created_at)
+    return Entry(row.address, row.reason, row.source, row.detail, row.created_at, row.shop_id)
 
 
 def record(session: Session, reports: Iterable[Report], now: datetime) -> int:
@@ -96,10 +108,15 @@ def record(session: Session, reports: Iterable[Report], now: datetime) -> int:
     latest: dict[str, Report] = {}
     for report in reports:
         address = normalise(report.address)
-        if address:
+        if not address or len(address) > MAX_ADDRESS:
+            continue
+        earlier = latest.get(address)
+        # Within one report too, a reason that stops all email wins over an unsubscribe.
+        if earlier is None or earlier.reason in MARKETING_ONLY:
             latest[address] = report
     if not latest:
         return 0
+    # In address order: two writers with overlapping reports lock rows in one order.
     rows = [
         {
             "address": address,
@@ -107,8 +124,9 @@ def record(session: Session, reports: Iterable[Report], now: datetime) -> int:
             "source": report.source,
             "detail": (report.detail or None) and report.detail[:1000],
             "created_at": now,
+            "shop_id": report.shop_id if report.reason in MARKETING_ONLY else None,
         }
-        for address, report in latest.items()
+        for address, report in sorted(latest.items())
     ]
     inserted = insert_new(session, _TABLE, rows, ["address"], returning=["address"])
     new = {row[0] for row in inserted}
@@ -122,7 +140,7 @@ def record(session: Session, reports: Iterable[Report], now: datetime) -> int:
                 )
                 .values(**row)
             )
-    complained = [a for a, report in latest.items() if report.reason == "complaint"]
+    complained = sorted(a for a, report in latest.items() if report.reason == "complaint")
     if complained:
         session.execute(
             update(Customer)

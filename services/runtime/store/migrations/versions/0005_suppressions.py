@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("detail", sa.Text(), nullable=True),
         sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("shop_id", sa.String(length=128), nullable=True),
         sa.PrimaryKeyConstraint("address", name=op.f("pk_suppressions")),
     )
 
