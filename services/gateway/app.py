@@ -74,7 +74,9 @@ def build_app(
             hint="POST /v1/events refuses every shop until AFTERSALE_SHOP_SECRETS names a file",
         )
     own_engine = engine is None
-    store = build_engine(settings.database_url) if engine is None else engine
+    # One engine for every route, with room for bursts (Starlette runs 40 request
+    # threads), so a burst of order pages cannot starve the intake's replay guard.
+    store = build_engine(settings.database_url, connections=20) if engine is None else engine
     gateway = Gateway(
         shop_secrets=shop_secrets,
         secret_key=secret_key(settings),

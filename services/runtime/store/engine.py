@@ -84,7 +84,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def build_engine(
-    url: str, *, echo: bool = False, pooled: bool = True, pre_ping: bool = True
+    url: str,
+    *,
+    echo: bool = False,
+    pooled: bool = True,
+    pre_ping: bool = True,
+    connections: int = 10,
 ) -> Engine:
     """An engine for the store at `url` (no connection is made yet).
 
@@ -92,6 +97,7 @@ def build_engine(
     `pre_ping=False` (PostgreSQL) saves a round trip per transaction for a
     caller that retries a failed one anyway: after a server restart its first
     statement on an old connection fails, and the pool is renewed.
+    `connections` bounds a pooled PostgreSQL engine (half kept open).
     """
     url = normalise_url(url)
     options: dict[str, Any] = {"echo": echo}
@@ -102,7 +108,8 @@ def build_engine(
         _configure_sqlite(engine)
         return engine
     if pooled:
-        options.update(pool_pre_ping=pre_ping, pool_size=5, max_overflow=5)
+        kept = max(1, connections // 2)
+        options.update(pool_pre_ping=pre_ping, pool_size=kept, max_overflow=connections - kept)
     engine = create_engine(url, **options)
     # Bulk inserts without RETURNING go through psycopg's executemany: one short
     # statement, converted once and prepared, its rows pipelined in one round
