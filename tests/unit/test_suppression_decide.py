@@ -203,7 +203,7 @@ SMTP_REFUSALS = {
 
 @pytest.mark.parametrize("answer", list(SMTP_REFUSALS))
 def test_only_a_refusal_of_the_address_itself_suppresses_it(answer: str) -> None:
-    from services.deliverer.channels import smtp
+    from services.deliverer.channels import smtp_answers
     from services.deliverer.channels.base import (
         AddressRejected,
         PermanentFailure,
@@ -212,7 +212,7 @@ def test_only_a_refusal_of_the_address_itself_suppresses_it(answer: str) -> None
 
     code, text = int(answer[:3]), answer[4:]
     with pytest.raises((TemporaryFailure, PermanentFailure)) as caught:
-        smtp._refused_recipient(code, text)
+        smtp_answers.refused_recipient(code, text)
     kind = (
         "rejected"
         if isinstance(caught.value, AddressRejected)

@@ -22,7 +22,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from services.deliverer.channels.base import AddressRejected, PermanentFailure, TemporaryFailure
+from services.deliverer.channels.base import PermanentFailure, TemporaryFailure
+from services.deliverer.channels.smtp_answers import (
+    answer_text,
+    describe,
+    failure,
+    raise_for,
+    refused_recipient,
+    sender_refused,
+)
 
 #: Seconds for connecting and for every answer of the server.
 DEFAULT_TIMEOUT = 30.0
@@ -172,7 +180,7 @@ class SmtpSession:
                 client = smtplib.SMTP(server.host, server.port, timeout=self._timeout)
         except (OSError, smtplib.SMTPException) as exc:
             raise TemporaryFailure(
-                f"cannot reach the SMTP server {server.where}: {_describe(exc)}"
+                f"cannot reach the SMTP server {server.where}: {describe(exc)}"
             ) from None
         try:
             client.ehlo_or_helo_if_needed()
@@ -180,7 +188,7 @@ class SmtpSession:
         except BaseException as exc:
             client.close()
             if isinstance(exc, OSError | smtplib.SMTPException):
-                raise _failure(exc, server.where) from None
+                raise failure(exc, server.where) from None
             raise
         # The final "." of a message goes out as a segment of its own, after the
         # rest: without this, Nagle's algorithm holds it for the server's delayed
@@ -226,25 +234,25 @@ class SmtpSession:
         try:
             code, answer = client.mail(self._sender, options)
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
-            raise _Stale(_describe(exc)) from None
+            raise _Stale(describe(exc)) from None
         if code == 421:
-            raise _Stale(f"answered {code} {_text(answer)}")
+            raise _Stale(f"answered {code} {answer_text(answer)}")
         try:
             if code != 250:
                 self._reset(client)
-                raise _sender_refused(code, answer)
+                raise sender_refused(code, answer)
             code, answer = client.rcpt(recipient)
             if code not in (250, 251):
                 self._reset(client)
-                _refused_recipient(code, answer)
+                refused_recipient(code, answer)
             code, answer = client.docmd("data")
             if code != 354:
                 self._reset(client)
-                _raise_for(code, f"message refused: {code} {_text(answer)}")
+                raise_for(code, f"message refused: {code} {answer_text(answer)}")
             client.send(_data_lines(message))
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
-            raise _failure(exc, self._server.where) from None
+            raise failure(exc, self._server.where) from None
 
     def _open_pipelined(
         self, client: smtplib.SMTP, message: bytes, recipient: str, options: list[str]
@@ -260,9 +268,9 @@ class SmtpSession:
             client.send(commands.encode("utf-8"))
             mail_code, mail_answer = client.getreply()
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
-            raise _Stale(_describe(exc)) from None
+            raise _Stale(describe(exc)) from None
         if mail_code == 421:
-            raise _Stale(f"answered {mail_code} {_text(mail_answer)}")
+            raise _Stale(f"answered {mail_code} {answer_text(mail_answer)}")
         try:
             rcpt_code, rcpt_answer = client.getreply()
             data_code, data_answer = client.getreply()
@@ -272,15 +280,15 @@ class SmtpSession:
             elif data_code != 354:
                 self._reset(client)
             if mail_code != 250:
-                raise _sender_refused(mail_code, mail_answer)
+                raise sender_refused(mail_code, mail_answer)
             if rcpt_code not in (250, 251):
-                _refused_recipient(rcpt_code, rcpt_answer)
+                refused_recipient(rcpt_code, rcpt_answer)
             if data_code != 354:
-                _raise_for(data_code, f"message refused: {data_code} {_text(data_answer)}")
+                raise_for(data_code, f"message refused: {data_code} {answer_text(data_answer)}")
             client.send(_data_lines(message))
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
-            raise _failure(exc, self._server.where) from None
+            raise failure(exc, self._server.where) from None
 
     def _finish(self, client: smtplib.SMTP) -> None:
         """The final "." of the message, and the server's answer to it."""
@@ -289,10 +297,10 @@ class SmtpSession:
             code, answer = client.getreply()
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
-            raise _failure(exc, self._server.where) from None
+            raise failure(exc, self._server.where) from None
         if code != 250:
             self._reset(client)
-            _raise_for(code, f"message refused: {code} {_text(answer)}")
+            raise_for(code, f"message refused: {code} {answer_text(answer)}")
         self._sent += 1
         self._last_used = self._monotonic()
 
@@ -314,53 +322,3 @@ def _data_lines(message: bytes) -> bytes:
     "." doubled, ending with a line break (the final "." is sent apart)."""
     lines = _LEADING_DOT.sub(b"..", message)
     return lines if lines.endswith(b"\r\n") else lines + b"\r\n"
-
-
-def _sender_refused(code: int, answer: bytes | str) -> TemporaryFailure:
-    # The sender is a setting of ours, not this recipient's fault: retry.
-    return TemporaryFailure(f"sender refused: {code} {_text(answer)} (AFTERSALE_MAIL_FROM)")
-
-
-def _failure(exc: BaseException, where: str) -> TemporaryFailure | PermanentFailure:
-    if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return PermanentFailure(f"the SMTP server cannot take this message: {exc}")
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return TemporaryFailure(
-            f"SMTP server {where} answered {exc.smtp_code} {_text(exc.smtp_error)}"
-        )
-    return TemporaryFailure(f"SMTP server {where}: {_describe(exc)}")
-
-
-#: Enhanced status codes (RFC 3463) that say the recipient's address is bad: 5.1.x
-#: (bad mailbox, domain, syntax, moved, no MX) and 5.2.1 (disabled); but not 5.1.7
-#: and 5.1.8, the *sender's* address, which a relay may answer at RCPT too.
-_BAD_ADDRESS = re.compile(r"^\s*5\.(?:1\.(?!7\b|8\b)\d{1,3}|2\.1)\b")
-
-
-def _refused_recipient(code: int, answer: bytes | str) -> None:
-    """RCPT TO refused: a bad address is suppressed; a policy refusal (5.7.1 relaying
-    denied: the sender's configuration) or a temporary one is not."""
-    text = _text(answer)
-    reason = f"recipient refused: {code} {text}"
-    sender = "sender" in text.lower()  # e.g. Postfix's "Sender address rejected"
-    if 500 <= code < 600 and _BAD_ADDRESS.match(text) and not sender:
-        raise AddressRejected(reason) from None
-    _raise_for(code, reason)
-
-
-def _raise_for(code: int, reason: str) -> None:
-    if 500 <= code < 600:
-        raise PermanentFailure(reason) from None
-    raise TemporaryFailure(reason) from None
-
-
-def _text(answer: bytes | str) -> str:
-    text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else answer
-    return " ".join(text.split())
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, TimeoutError | smtplib.SMTPServerDisconnected) and not str(exc):
-        return "timed out" if isinstance(exc, TimeoutError) else "disconnected"
-    return " ".join(text.split())
