@@ -73,7 +73,8 @@ class WireEvent:
     mode: Mode
 
 
-def _media_type(content_type: str | None) -> str:
+def media_type(content_type: str | None) -> str:
+    """The bare, lower-case media type of a Content-Type (parameters dropped)."""
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
@@ -110,7 +111,7 @@ def is_cloudevent(
 ) -> bool:
     """Whether a message is a CloudEvent (structured by its content type, binary by a
     ``specversion`` header) rather than a native envelope."""
-    if _media_type(content_type) == STRUCTURED_CONTENT_TYPE:
+    if media_type(content_type) == STRUCTURED_CONTENT_TYPE:
         return True
     attributes = binary_attributes(headers, http=http)
     return "specversion" in attributes or {"id", "type"} <= attributes.keys()
@@ -130,7 +131,7 @@ def read_message(
             (a CloudEvent's problems name its attributes: ``id``, ``time``, ``shopid``).
     """
     headers = headers or {}
-    if _media_type(content_type) == STRUCTURED_CONTENT_TYPE:
+    if media_type(content_type) == STRUCTURED_CONTENT_TYPE:
         return _structured(body)
     attributes = binary_attributes(headers, http=http)
     if "specversion" in attributes or {"id", "type"} <= attributes.keys():
@@ -166,7 +167,7 @@ def _structured(body: bytes) -> WireEvent:
 
 def _binary(attributes: dict[str, Any], body: bytes, content_type: str | None) -> WireEvent:
     declared = attributes.pop("datacontenttype", None)
-    media = _media_type(content_type if content_type else declared)
+    media = media_type(content_type if content_type else declared)
     if media and media != "application/json":
         raise ContractViolation(
             f"invalid CloudEvent: the data must be application/json, not {media!r}",
@@ -241,7 +242,7 @@ def _to_envelope(attributes: dict[str, Any], data: Any, mode: Mode, has_data: bo
         )
     context["type"] = event_type
     declared = attributes.get("datacontenttype")
-    if declared is not None and _media_type(str(declared)) not in ("application/json",):
+    if declared is not None and media_type(str(declared)) not in ("application/json",):
         raise ContractViolation(
             f"invalid CloudEvent: datacontenttype must be application/json (got {declared!r})",
             code="not_cloudevent",

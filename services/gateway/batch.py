@@ -24,6 +24,7 @@ from events.cloudevents import (
     STRUCTURED_CONTENT_TYPE,
     binary_attributes,
     is_cloudevent,
+    media_type,
     read_message,
 )
 from services.publishing.publisher import Envelope
@@ -152,10 +153,6 @@ def check_event(index: int, raw: bytes, document: Any, shop_id: str) -> Envelope
 BATCH_CONTENT_TYPE = "application/cloudevents-batch+json"
 
 
-def _media_type(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
 def _wrong_shop(index: int, shop: Any, shop_id: str, name: str) -> EventError:
     shown = json.dumps(shop, ensure_ascii=False, default=str)[:80]
     return EventError(
@@ -202,7 +199,7 @@ def check_request(
 ) -> tuple[list[Envelope], list[EventError]]:
     """Every event of a request checked, whatever its form; publish only when the error
     list is empty."""
-    media = _media_type(content_type)
+    media = media_type(content_type)
     if media == BATCH_CONTENT_TYPE:
         raws, documents = split_body(body)
         if not body.lstrip().startswith(b"["):
