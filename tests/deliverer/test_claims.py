@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert, text, update
+from sqlalchemy import Engine, delete, insert, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.deliverer import claims, records
@@ -103,10 +103,11 @@ def test_rows_without_a_time_are_due_and_claimed(
         peek.close()
 
 
+@pytest.mark.parametrize("writer", ["session", "sends on a connection"])
 def test_a_result_applies_only_under_its_own_lease(
-    sessions: sessionmaker[Session], clock: ManualClock
+    engine: Engine, sessions: sessionmaker[Session], clock: ManualClock, writer: str
 ) -> None:
-    first, second = (add_notification(sessions, clock()) for _ in range(2))
+    first, second, third = (add_notification(sessions, clock()) for _ in range(3))
     lease_until = clock() + timedelta(minutes=5)
     with sessions.begin() as session:
         rows = claims.claim(session, clock(), lease_until, 10)
@@ -116,11 +117,19 @@ def test_a_result_applies_only_under_its_own_lease(
             .where(Notification.id == second)
             .values(next_attempt_at=lease_until + timedelta(minutes=1))
         )
+        session.execute(delete(Notification).where(Notification.id == third))  # an operator
     results = [Result(row, "sent", clock(), lease_until, 1) for row in rows]
-    with sessions.begin() as session:
-        applied, vanished = records.record(session, results, clock())
-    assert (applied, vanished) == ({first}, set())
-    assert load(sessions, first).status == "sent"
+    assert records.only_sends(results)
+    if writer == "session":
+        with sessions.begin() as session:
+            applied, vanished = records.record(session, results, clock())
+    else:
+        with engine.connect() as connection, connection.begin():
+            applied, vanished = records.record_sends(connection, results, clock())
+    assert (applied, vanished) == ({first}, {third})
+    row = load(sessions, first)
+    assert (row.status, row.attempts, row.outcomes) == ("sent", 1, ["sent"])
+    assert row.sent_at == clock() and row.next_attempt_at is None
     row = load(sessions, second)
     assert (row.status, row.attempts, row.outcomes) == ("pending", 0, ["sent"])
 
