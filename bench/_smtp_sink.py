@@ -101,9 +101,10 @@ class Sink:
     def protocol(self) -> asyncio.Protocol:
         return _Conversation(self)
 
-    def accept(self, session: Session, message: bytes) -> None:
-        record: Record = {"at": time.time(), **headers_of(message)}
-        record["to"] = list(session.recipients)
+    def accept(self, at: float, recipients: list[str], message: bytes) -> None:
+        """Record a message accepted at ``at`` (its 250 may have gone out already)."""
+        record: Record = {"at": at, **headers_of(message)}
+        record["to"] = recipients
         record["ids"] = identifiers_in(message, self.ids) if self.ids is not None else []
         record["size"] = len(message)
         self.accepted += 1
@@ -122,7 +123,9 @@ class _Conversation(asyncio.Protocol):
     reader: a benchmark's sink should cost as little CPU per message as it can).
 
     All the replies to what one read brought are written at once, in order, so
-    pipelined commands just work.
+    pipelined commands just work. A message's 250 goes out before the message is
+    looked at (its headers, the identifiers in it): a sender waiting for it
+    does not wait for the benchmark's bookkeeping.
     """
 
     def __init__(self, sink: Sink) -> None:
@@ -133,6 +136,9 @@ class _Conversation(asyncio.Protocol):
         #: DATA line (so an empty message ends at the first ".\r\n"); None outside.
         self._data: bytearray | None = None
         self._transport: asyncio.Transport | None = None
+        #: Messages taken in this read, recorded once their replies are out:
+        #: (time of acceptance, recipients, the data as sent).
+        self._taken: list[tuple[float, list[str], bytes]] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]
@@ -161,6 +167,9 @@ class _Conversation(asyncio.Protocol):
             self._transport.write(b"".join(replies))
             if quit_:
                 self._transport.close()
+        taken, self._taken = self._taken, []
+        for at, recipients, data in taken:
+            self._sink.accept(at, recipients, unstuff(data)[2:])
 
     def _take_data(self, data: bytes, replies: list[bytes]) -> None:
         assert self._data is not None
@@ -169,10 +178,9 @@ class _Conversation(asyncio.Protocol):
         end = self._data.find(_END_OF_DATA, searched_from)
         if end < 0:
             return
-        message = unstuff(bytes(self._data[: end + 2]))[2:]
+        self._taken.append((time.time(), self._session.recipients, bytes(self._data[: end + 2])))
         after = bytes(self._data[end + len(_END_OF_DATA) :])
         self._data = None
-        self._sink.accept(self._session, message)
         self._session.reset()
         replies.append(b"250 2.0.0 OK queued\r\n")
         self._buffer += after
