@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 import events as ev
 from events.customers import DEFAULT_LOCALE, DEFAULT_TIMEZONE
+from services.domain import transitions
+from services.domain.transitions import Conversation
 from services.ingest.known import Known
 from services.runtime.store.models import (
     Customer,
@@ -21,16 +23,6 @@ from services.runtime.store.models import (
     Return,
     Ticket,
 )
-
-#: Order statuses by how far along they are; an order never moves back.
-STATUS_RANK = {"placed": 0, "shipped": 1, "delayed": 1, "delivered": 2, "cancelled": 3}
-
-
-def next_status(current: str, incoming: str) -> str:
-    """A late `order.shipped` after `order.delivered` must not undo the delivery."""
-    if current == "cancelled":
-        return current
-    return incoming if STATUS_RANK[incoming] >= STATUS_RANK[current] else current
 
 
 def _iso(value: datetime | date | None) -> str | None:
@@ -57,30 +49,22 @@ def upsert_customer(known: Known, shop_id: str, fields: dict[str, Any], now: dat
     return row
 
 
-def _latest(current: datetime | None, moment: datetime) -> datetime:
-    return moment if current is None or moment > current else current
+def _conversation(ticket: Ticket) -> Conversation:
+    return Conversation(
+        status=ticket.status,
+        first_replied_at=ticket.first_replied_at,
+        last_agent_reply_at=ticket.last_agent_reply_at,
+        last_customer_reply_at=ticket.last_customer_reply_at,
+        awaiting_reply_since=ticket.awaiting_reply_since,
+    )
 
 
-def record_reply(ticket: Ticket, author: str, at: datetime) -> None:
-    """Who spoke last decides the status, whatever order the replies arrive in:
-    `open` until the first agent reply, then `answered` or `awaiting_reply`."""
-    if author == "agent":
-        first = ticket.first_replied_at
-        ticket.first_replied_at = at if first is None or at < first else first
-        ticket.last_agent_reply_at = _latest(ticket.last_agent_reply_at, at)
-        if ticket.awaiting_reply_since is not None and ticket.awaiting_reply_since <= at:
-            later = ticket.last_customer_reply_at
-            ticket.awaiting_reply_since = later if later is not None and later > at else None
-    else:
-        ticket.last_customer_reply_at = _latest(ticket.last_customer_reply_at, at)
-        agent = ticket.last_agent_reply_at
-        if agent is not None and at > agent:
-            since = ticket.awaiting_reply_since
-            ticket.awaiting_reply_since = at if since is None or at < since else since
-    if ticket.last_agent_reply_at is None:
-        ticket.status = "open"
-    else:
-        ticket.status = "awaiting_reply" if ticket.awaiting_reply_since else "answered"
+def _keep_conversation(ticket: Ticket, conversation: Conversation) -> None:
+    ticket.status = conversation.status
+    ticket.first_replied_at = conversation.first_replied_at
+    ticket.last_agent_reply_at = conversation.last_agent_reply_at
+    ticket.last_customer_reply_at = conversation.last_customer_reply_at
+    ticket.awaiting_reply_since = conversation.awaiting_reply_since
 
 
 def _present(model: Any) -> dict[str, Any]:
@@ -101,7 +85,7 @@ def _history(
             },
         )
     )
-    order.status = next_status(order.status, status)
+    order.status = transitions.next_order_status(order.status, status)
 
 
 def _order(known: Known, event: ev.EnvelopeBase, order_id: str) -> Order:
@@ -149,7 +133,7 @@ def _apply(known: Known, event: ev.EnvelopeBase, now: datetime) -> tuple[str | N
                 shop_id=event.shop_id,
                 order_id=data.order_id,
                 customer=customer,
-                status="placed",
+                status=transitions.PLACED,
                 total=data.total,
                 currency=data.currency,
                 placed_at=event.occurred_at,
@@ -170,14 +154,20 @@ def _apply(known: Known, event: ev.EnvelopeBase, now: datetime) -> tuple[str | N
             ]
             session.add(order)
             known.orders[(event.shop_id, data.order_id)] = order
-            _history(known, order, "placed", event)
+            _history(known, order, transitions.PLACED, event)
             return data.order_id, None
         case ev.OrderShipped(data=data):
             order = _order(known, event, data.order_id)
             order.carrier, order.tracking_number = data.carrier, data.tracking_number
             order.tracking_url = data.tracking_url
             order.estimated_delivery = _iso(data.estimated_delivery)
-            _history(known, order, "shipped", event, estimated_delivery=order.estimated_delivery)
+            _history(
+                known,
+                order,
+                transitions.SHIPPED,
+                event,
+                estimated_delivery=order.estimated_delivery,
+            )
             return data.order_id, None
         case ev.ShipmentDelayed(data=data):
             order = _order(known, event, data.order_id)
@@ -185,7 +175,7 @@ def _apply(known: Known, event: ev.EnvelopeBase, now: datetime) -> tuple[str | N
             _history(
                 known,
                 order,
-                "delayed",
+                transitions.DELAYED,
                 event,
                 reason=data.reason,
                 estimated_delivery=order.estimated_delivery,
@@ -194,12 +184,12 @@ def _apply(known: Known, event: ev.EnvelopeBase, now: datetime) -> tuple[str | N
         case ev.OrderDelivered(data=data):
             order = _order(known, event, data.order_id)
             order.delivered_at = data.delivered_at
-            _history(known, order, "delivered", event)
+            _history(known, order, transitions.DELIVERED, event)
             return data.order_id, None
         case ev.OrderCancelled(data=data):
             order = _order(known, event, data.order_id)
             order.cancelled_at = event.occurred_at
-            _history(known, order, "cancelled", event, reason=data.reason)
+            _history(known, order, transitions.CANCELLED, event, reason=data.reason)
             return data.order_id, None
         case ev.ReturnRequested(data=data):
             order = _order(known, event, data.order_id)
@@ -211,7 +201,7 @@ def _apply(known: Known, event: ev.EnvelopeBase, now: datetime) -> tuple[str | N
                     kind=data.kind,
                     reason=data.reason,
                     items=[item.model_dump() for item in data.items],
-                    status="requested",
+                    status=transitions.REQUESTED,
                     requested_at=event.occurred_at,
                     source=data.source,
                 )
@@ -221,12 +211,11 @@ def _apply(known: Known, event: ev.EnvelopeBase, now: datetime) -> tuple[str | N
         case ev.ReturnReceived(data=data):
             ret = _return(known, event, data.return_id)
             ret.received_at = data.received_at
-            if ret.status == "requested":
-                ret.status = "received"
+            ret.status = transitions.return_received(ret.status)
             return ret.order.order_id, None
         case ev.ReturnResolved(data=data):
             ret = _return(known, event, data.return_id)
-            ret.status, ret.outcome = "resolved", data.outcome
+            ret.status, ret.outcome = transitions.RESOLVED, data.outcome
             ret.refund_amount, ret.resolved_at = data.refund_amount, event.occurred_at
             return ret.order.order_id, None
         case ev.FeedbackReceived(data=data):
@@ -258,7 +247,7 @@ def _apply(known: Known, event: ev.EnvelopeBase, now: datetime) -> tuple[str | N
                     priority=data.priority,
                     subject=data.subject,
                     order_id=data.order_id,
-                    status="open",
+                    status=transitions.OPEN,
                     opened_at=event.occurred_at,
                 )
                 session.add(ticket)
@@ -266,13 +255,14 @@ def _apply(known: Known, event: ev.EnvelopeBase, now: datetime) -> tuple[str | N
             return data.order_id, data.ticket_id
         case ev.TicketReplied(data=data):
             ticket = _ticket(known, event, data.ticket_id)
-            if ticket.status != "resolved":
-                record_reply(ticket, data.author, data.replied_at)
+            conversation = _conversation(ticket)
+            _keep_conversation(ticket, transitions.replied(conversation, data.author,
+                                                           data.replied_at))  # fmt: skip
             return ticket.order_id, data.ticket_id
         case ev.TicketResolved(data=data):
             ticket = _ticket(known, event, data.ticket_id)
-            ticket.status, ticket.resolved_at = "resolved", data.resolved_at
-            ticket.awaiting_reply_since = None
+            _keep_conversation(ticket, transitions.resolved(_conversation(ticket)))
+            ticket.resolved_at = data.resolved_at
             return ticket.order_id, data.ticket_id
         case ev.CallbackPromised(data=data):
             ticket = _ticket(known, event, data.ticket_id)

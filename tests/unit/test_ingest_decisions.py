@@ -1,4 +1,5 @@
-"""Pure decisions of the ingest: back-off, parents, order status. Tables of cases."""
+"""Pure decisions of the ingest: back-off, parents. Tables of cases (the state
+transitions it applies: test_transitions.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 
 from events import parse_event
 from services.ingest.parents import ParentRef, parent_of
-from services.ingest.projection import next_status
 from services.ingest.retry import GiveUp, RetryLater, plan_retry
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -79,21 +79,3 @@ def test_which_events_wait_for_a_parent(event_type: str, kind: str | None) -> No
         assert parent is None
     else:
         assert isinstance(parent, ParentRef) and parent.kind == kind and parent.id
-
-
-@pytest.mark.parametrize(
-    ("current", "incoming", "expected"),
-    [
-        ("placed", "shipped", "shipped"),
-        ("shipped", "delayed", "delayed"),
-        ("delayed", "shipped", "shipped"),
-        ("shipped", "delivered", "delivered"),
-        ("delivered", "shipped", "delivered"),
-        ("delivered", "delayed", "delivered"),
-        ("placed", "cancelled", "cancelled"),
-        ("cancelled", "delivered", "cancelled"),
-        ("delivered", "cancelled", "cancelled"),
-    ],
-)
-def test_an_order_never_moves_back(current: str, incoming: str, expected: str) -> None:
-    assert next_status(current, incoming) == expected
