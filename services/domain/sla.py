@@ -45,11 +45,25 @@ def sla_clock(started_at: datetime, channel: str, priority: str, policies: Polic
     )
 
 
+#: ``sla_breach`` timers are one per ticket and level: subject ``<ticket>#1`` at the
+#: target (level 1), ``<ticket>#2`` at the hard limit (level 2).
+BREACH_LEVELS = (1, 2)
+
+
+def breach_subject(ticket_id: str, level: int) -> str:
+    """The subject of a ticket's ``sla_breach`` timer of ``level``."""
+    return f"{ticket_id}#{level}"
+
+
+def breach_level(subject_id: str) -> int:
+    """The level of an ``sla_breach`` timer, from its subject (see :func:`breach_subject`)."""
+    return 1 if subject_id.endswith(breach_subject("", 1)) else 2
+
+
 def stop_clock(ticket_id: str) -> list[Effect]:
     return [
         CancelTimer("sla_warning", ticket_id),
-        CancelTimer("sla_breach", f"{ticket_id}#1"),
-        CancelTimer("sla_breach", f"{ticket_id}#2"),
+        *(CancelTimer("sla_breach", breach_subject(ticket_id, level)) for level in BREACH_LEVELS),
         CancelTimer("sla_reminder", ticket_id),
         SetSlaClock(ticket_id, None, None, 0),
     ]
@@ -68,8 +82,8 @@ def start_clock(ticket_id: str, clock: SlaClock, name: str, first: bool) -> list
     }
     return [
         ScheduleTimer("sla_warning", ticket_id, clock.warn_at, payload),
-        ScheduleTimer("sla_breach", f"{ticket_id}#1", clock.due_at, payload),
-        ScheduleTimer("sla_breach", f"{ticket_id}#2", clock.hard_at, payload),
+        ScheduleTimer("sla_breach", breach_subject(ticket_id, 1), clock.due_at, payload),
+        ScheduleTimer("sla_breach", breach_subject(ticket_id, 2), clock.hard_at, payload),
         CancelTimer("sla_reminder", ticket_id),
         SetSlaClock(ticket_id, clock.due_at, clock.hard_at, 0, clock.due_at if first else None),
     ]

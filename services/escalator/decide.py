@@ -24,7 +24,7 @@ from services.domain.effects import (
     ScheduleTimer,
     SetSlaClock,
 )
-from services.domain.sla import sla_clock, start_clock, stop_clock
+from services.domain.sla import breach_level, sla_clock, start_clock, stop_clock
 from services.domain.views import TicketView, World
 from services.runtime.policies import Policies
 
@@ -154,7 +154,7 @@ def on_timer(
             context["remaining"] = max(0, int((due - now).total_seconds()))
             return [AlertStaff("sla_warning", source, 1, context, ticket.order_id,
                                ticket.ticket_id)]  # fmt: skip
-        level = 1 if subject_id.endswith("#1") else 2
+        level = breach_level(subject_id)
         context["late_by"] = max(0, int((now - due).total_seconds()))
         context["level"] = level
         effects: list[Effect] = [

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from services.domain.sla import breach_subject
 from services.runtime.store import suppressions
 from services.runtime.store.models import EventRecord, Notification, Timer
 
@@ -88,7 +89,7 @@ def store_figures(session: Session, now: datetime) -> StoreFigures:
     # A breach is an `sla_breach` timer that fired: subject `T#1` at the
     # target (level 1), `T#2` at the hard limit (level 2). One per ticket and
     # level, whatever the number of staff targets alerted.
-    level_of = case((Timer.subject_id.like("%#2"), "2"), else_="1")
+    level_of = case((Timer.subject_id.like("%" + breach_subject("", 2)), "2"), else_="1")
     breaches = {"1": 0, "2": 0}
     for level, n in session.execute(
         select(level_of, func.count())

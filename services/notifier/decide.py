@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import events as ev
+from events.customers import DEFAULT_TIMEZONE
 from services.domain.business_hours import add_business_time
 from services.domain.effects import (
     AlertStaff,
@@ -51,7 +52,7 @@ def on_event(
     event: ev.EnvelopeBase, world: World, now: datetime, policies: Policies
 ) -> list[Effect]:
     """The notifier's reaction to one recorded event."""
-    timezone = world.customer.timezone if world.customer else "Europe/Warsaw"
+    timezone = world.customer.timezone if world.customer else DEFAULT_TIMEZONE
     order, ret, ticket = world.order, world.return_, world.ticket
     match event:
         case ev.OrderPlaced(data=data) if order is not None:
@@ -246,7 +247,7 @@ def on_delivery_overdue(
         return []
     if order.estimated_delivery != estimate:
         return []  # a newer estimate re-armed the timer; this firing is stale
-    timezone = world.customer.timezone if world.customer else "Europe/Warsaw"
+    timezone = world.customer.timezone if world.customer else DEFAULT_TIMEZONE
     overdue_since = estimate_deadline(estimate, timezone)
     look_again = now + policies.shipping.delay_grace
     return [

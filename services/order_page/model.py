@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from services.domain.local_days import end_of_day, estimate_deadline
+from services.domain.local_days import end_of_day, estimate_deadline, parse_estimate
 from services.runtime.policies import Policies
 
 #: `source` of a return made with the order page's withdrawal function.
@@ -109,10 +109,6 @@ class OrderPage:
     now: datetime
 
 
-def _estimate_moment(estimate: str) -> datetime | date:
-    return datetime.fromisoformat(estimate) if "T" in estimate else date.fromisoformat(estimate)
-
-
 def build_page(facts: OrderFacts, now: datetime, policies: Policies) -> OrderPage:
     return OrderPage(facts, stages(facts, now, policies), withdrawal(facts, now, policies), now)
 
@@ -144,7 +140,7 @@ def stages(facts: OrderFacts, now: datetime, policies: Policies) -> list[Stage]:
             state = "late"
         else:
             state = "due"
-        found.append(Stage("estimate", state, _estimate_moment(estimate), detail))
+        found.append(Stage("estimate", state, parse_estimate(estimate), detail))
     if facts.cancelled_at is not None:
         found.append(Stage("cancelled", "done", facts.cancelled_at))
     elif facts.delivered_at is not None:

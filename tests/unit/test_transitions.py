@@ -1,11 +1,14 @@
-"""How orders, returns and tickets move on (services.domain.transitions): tables of cases."""
+"""How orders, returns and tickets move on (services.domain.transitions), and the
+encodings the store keeps of them (estimates, breach timers): tables of cases."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from services.domain.local_days import estimate_deadline, parse_estimate
+from services.domain.sla import BREACH_LEVELS, breach_level, breach_subject
 from services.domain.transitions import (
     Conversation,
     next_order_status,
@@ -95,3 +98,32 @@ def test_a_resolved_ticket_waits_for_nobody_and_ignores_later_replies() -> None:
     assert done.last_customer_reply_at == at(20)
     assert replied(done, "customer", at(40)) == done
     assert replied(done, "agent", at(41)) == done
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-25", date(2026, 11, 25)),
+        (" 2026-11-25 ", date(2026, 11, 25)),
+        ("2026-11-25T14:00:00+01:00", datetime(2026, 11, 25, 13, 0, tzinfo=UTC)),
+        ("2026-11-25 14:00:00+00:00", datetime(2026, 11, 25, 14, 0, tzinfo=UTC)),
+    ],
+)
+def test_an_estimate_is_a_whole_day_or_an_exact_time(text: str, expected: date) -> None:
+    parsed = parse_estimate(text)
+    assert parsed == expected and type(parsed) is type(expected)
+
+
+def test_an_estimate_of_a_day_runs_out_at_midnight_in_the_customers_zone() -> None:
+    assert estimate_deadline("2026-11-25", "Europe/Warsaw") == datetime(
+        2026, 11, 25, 23, 0, tzinfo=UTC
+    )
+    exact = "2026-11-25T14:00:00+01:00"
+    assert estimate_deadline(exact, "Europe/Warsaw") == datetime.fromisoformat(exact)
+
+
+@pytest.mark.parametrize("level", BREACH_LEVELS)
+def test_a_breach_timers_subject_carries_its_level(level: int) -> None:
+    for ticket_id in ("T-1", "T#2", "ticket#1#"):
+        subject = breach_subject(ticket_id, level)
+        assert subject.startswith(ticket_id) and breach_level(subject) == level

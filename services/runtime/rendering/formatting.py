@@ -33,6 +33,7 @@ from jinja2.runtime import Context
 
 from events import customers
 from services.domain.durations import parse_duration
+from services.domain.local_days import parse_estimate
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -71,10 +72,10 @@ def parse_moment(value: Any) -> datetime | date:
     elif isinstance(value, date):
         return value
     elif isinstance(value, str):
-        text = value.strip()
-        if len(text) == 10:
-            return date.fromisoformat(text)
-        moment = datetime.fromisoformat(text)
+        parsed = parse_estimate(value)
+        if not isinstance(parsed, datetime):
+            return parsed
+        moment = parsed
     else:
         raise TypeError(f"expected an ISO date or datetime, got {value!r}")
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
