@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from itertools import pairwise
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -19,7 +18,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
     StrictBool,
     StrictInt,
     ValidationInfo,
@@ -30,99 +28,27 @@ from pydantic import (
 from events.customers import DEFAULT_TIMEZONE
 from services.domain.durations import (
     ClockRange,
-    ClockRangeText,
     Duration,
     format_duration,
-    parse_clock_range,
 )
 from services.domain.policy_delivery import Contact, Delivery, Staff
+from services.domain.policy_fields import (
+    WEEKDAYS,
+    BusinessPeriod,
+    QuietHours,
+    Target,
+    Weekday,
+    check_http_url,
+    check_zone,
+    parse_days,
+)
 
 CHANNELS = ("email", "form", "social", "chat", "phone")
 PRIORITIES = ("low", "normal", "high", "urgent")
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _business_period(rng: ClockRange) -> ClockRange:
-    if rng.wraps:
-        raise ValueError(f'"{rng}" runs past midnight; split it, e.g. "22:00-24:00", "00:00-06:00"')
-    return rng
-
-
-def _quiet_hours(value: Any) -> ClockRange | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    return parse_clock_range(value)
-
-
-BusinessPeriod = Annotated[ClockRangeText, AfterValidator(_business_period)]
-QuietHours = Annotated[
-    ClockRange | None,
-    BeforeValidator(_quiet_hours),
-    PlainSerializer(lambda rng: "" if rng is None else str(rng), return_type=str),
-]
-
-
-def _parse_days(value: Any) -> Any:
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list | tuple):
-        return value
-    days: set[int] = set()
-    for item in items:
-        if not isinstance(item, str):
-            raise ValueError(f"{item!r} is not a day; use mon..sun")
-        ends = [_weekday(end, value) for end in item.split("-", 1)]
-        first, last = ends[0], ends[-1]
-        days.update((first + i) % 7 for i in range((last - first) % 7 + 1))
-    return tuple(WEEKDAYS[day] for day in sorted(days))
-
-
-def _weekday(name: str, whole: Any) -> int:
-    key = name.strip().lower()
-    for number, day in enumerate(WEEKDAYS):
-        if key in (day, _FULL_DAYS[number]):
-            return number
-    raise ValueError(
-        f'"{name.strip()}" is not a day in {whole!r}; write e.g. "mon-fri" or "mon,sat"'
-    )
-
-
-def _target(value: str) -> str:
-    parts = urlsplit(value)
-    ok = (parts.scheme == "mailto" and "@" in parts.path) or (
-        parts.scheme in ("http", "https")
-        and bool(parts.netloc)
-        and value.startswith(parts.scheme + "://")
-    )
-    if not ok:
-        raise ValueError(
-            f'"{value}" is not an escalation target '
-            "(use mailto:someone@example.com, or an http:// or https:// URL)"
-        )
-    return value
-
-
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f'"{value}" is not an http:// or https:// URL')
-    return value
-
-
-def _zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f'"{name}" is not an IANA time zone such as "Europe/Warsaw"') from exc
-    return name
-
-
-Target = Annotated[str, AfterValidator(_target)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,8 +139,8 @@ class Sla(_Model):
 
 class BusinessHours(_Model):
     enabled: StrictBool = False
-    timezone: Annotated[str, AfterValidator(_zone)] = DEFAULT_TIMEZONE
-    days: Annotated[tuple[Weekday, ...], BeforeValidator(_parse_days)] = WEEKDAYS[:5]
+    timezone: Annotated[str, AfterValidator(check_zone)] = DEFAULT_TIMEZONE
+    days: Annotated[tuple[Weekday, ...], BeforeValidator(parse_days)] = WEEKDAYS[:5]
     periods: tuple[BusinessPeriod, ...] = (ClockRange(time(9), time(17)),)
     holidays: tuple[date, ...] = ()
 
@@ -317,7 +243,7 @@ class Compensation(_Model):
 class Feedback(_Model):
     compensation: Compensation = Field(default_factory=Compensation)
     person_contacts_within: Duration = timedelta(hours=24)
-    review_url: Annotated[str, AfterValidator(_http_url)] = "https://shop.example/reviews"
+    review_url: Annotated[str, AfterValidator(check_http_url)] = "https://shop.example/reviews"
 
 
 class Ingest(_Model):

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import ipaddress
 import re
 import smtplib
 import socket
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 
 from services.deliverer.channels.base import PermanentFailure, TemporaryFailure
 from services.deliverer.channels.smtp_answers import (
@@ -31,6 +28,9 @@ from services.deliverer.channels.smtp_answers import (
     refused_recipient,
     sender_refused,
 )
+from services.deliverer.channels.smtp_server import SmtpServer, default_tls_context
+
+__all__ = ["DEFAULT_TIMEOUT", "SmtpServer", "SmtpSession", "default_tls_context"]
 
 #: Seconds for connecting and for every answer of the server.
 DEFAULT_TIMEOUT = 30.0
@@ -39,53 +39,6 @@ MAX_MESSAGES_PER_CONNECTION = 100
 #: A connection unused for longer than this (seconds) is closed, not trusted:
 #: servers drop idle clients after a minute or a few.
 MAX_IDLE = 30.0
-
-
-@dataclass(frozen=True)
-class SmtpServer:
-    """Where and how to hand over mail, parsed from ``AFTERSALE_SMTP_URL``."""
-
-    host: str
-    port: int
-    implicit_tls: bool
-    username: str | None = None
-    password: str | None = None
-
-    @classmethod
-    def from_url(cls, url: str) -> SmtpServer:
-        parts = urlsplit(url)
-        if parts.scheme not in ("smtp", "smtps"):
-            raise ValueError(f"AFTERSALE_SMTP_URL must start with smtp:// or smtps://: {url!r}")
-        if not parts.hostname:
-            raise ValueError("AFTERSALE_SMTP_URL names no host")
-        implicit_tls = parts.scheme == "smtps"
-        port = parts.port or (465 if implicit_tls else 25)
-        return cls(
-            host=parts.hostname,
-            port=port,
-            implicit_tls=implicit_tls,
-            username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-        )
-
-    @property
-    def is_loopback(self) -> bool:
-        if self.host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return False
-
-    @property
-    def where(self) -> str:
-        return f"{self.host}:{self.port}"
-
-
-@functools.cache
-def default_tls_context() -> ssl.SSLContext:
-    """The system's trust store, loaded on first use and shared by every connection."""
-    return ssl.create_default_context()
 
 
 class _Stale(Exception):
