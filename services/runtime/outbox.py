@@ -25,12 +25,13 @@ from services.domain.effects import (
     ScheduleTimer,
     SetSlaClock,
 )
+from services.domain.reaching import reach_customer
 from services.domain.views import CustomerView
 from services.runtime import tokens
 from services.runtime.logging import mask_email, mask_phone
 from services.runtime.order_links import OrderRef, order_page_url
 from services.runtime.policies import Policies
-from services.runtime.rendering import TRANSACTIONAL_KINDS, Renderer
+from services.runtime.rendering import Renderer
 from services.runtime.store import state, timers
 from services.runtime.store.models import Ticket
 from services.runtime.store.notifications import NewNotifications
@@ -56,20 +57,6 @@ class OutboxContext:
 def idempotency_key(shop_id: str, source: str, kind: str, recipient: str) -> str:
     digest = hashlib.sha256("\x1f".join((shop_id, source, kind, recipient)).encode())
     return f"{kind}:{digest.hexdigest()[:40]}"
-
-
-def customer_channel(
-    customer: CustomerView, policies: Policies, sms_available: bool = True
-) -> tuple[str, str] | None:
-    """(channel, recipient): the first preferred channel the customer can take."""
-    for channel in policies.delivery.prefer:
-        if channel == "email" and customer.email:
-            return "email", customer.email
-        if channel == "sms" and customer.phone and sms_available:
-            return "sms", customer.phone
-        if channel == "webhook" and policies.delivery.webhook_url:
-            return "webhook", policies.delivery.webhook_url
-    return None
 
 
 def masked_customer(customer: CustomerView | None) -> str:
@@ -101,12 +88,8 @@ def _notify_customer(
     customer: CustomerView | None,
     ctx: OutboxContext,
 ) -> None:
-    route = (
-        customer_channel(customer, ctx.policies, ctx.sms_available)
-        if customer is not None
-        else None
-    )
-    transactional = effect.kind in TRANSACTIONAL_KINDS
+    reach = reach_customer(customer, effect.kind, ctx.policies.delivery,
+                           suppress=effect.suppress, sms_available=ctx.sms_available)  # fmt: skip
     common: dict[str, Any] = {
         "shop_id": ctx.shop_id,
         "kind": effect.kind,
@@ -115,38 +98,20 @@ def _notify_customer(
         "ticket_id": effect.ticket_id,
         "customer_id": customer.customer_id if customer is not None else None,
     }
-    if customer is None or route is None:
-        who = customer.customer_id if customer is not None else "unknown"
-        written.add(
-            idempotency_key=idempotency_key(ctx.shop_id, effect.source, effect.kind, who),
-            channel="none",
-            recipient=who,
-            content={"context": effect.context},
-            status="suppressed",
-            failure_reason=(
-                "no channel reaches the customer: no email, no phone (or no SMS provider: "
-                "AFTERSALE_SMS_URL) and no shop webhook (delivery.webhook_url)"
-            ),
-            **common,
-        )
-        return
-    channel, recipient = route
-    key = idempotency_key(ctx.shop_id, effect.source, effect.kind, recipient)
-    reason = effect.suppress
-    if reason is None and customer.opted_out and not transactional:
-        reason = "the customer opted out of non-transactional messages"
-    if reason is not None:
+    key = idempotency_key(ctx.shop_id, effect.source, effect.kind, reach.recipient)
+    if customer is None or reach.held_back is not None:
         written.add(
             idempotency_key=key,
-            channel=channel,
-            recipient=recipient,
+            channel=reach.channel,
+            recipient=reach.recipient,
             content={"context": effect.context},
             status="suppressed",
-            failure_reason=reason,
-            locale=customer.locale,
+            failure_reason=reach.held_back,
+            locale=customer.locale if customer is not None and reach.channel != "none" else None,
             **common,
         )
         return
+    channel, recipient = reach.channel, reach.recipient
     context = {
         "customer_name": customer.name,
         "locale": customer.locale,
@@ -156,7 +121,7 @@ def _notify_customer(
         "now": ctx.now.isoformat(),
         **effect.context,
     }
-    if not transactional:
+    if reach.refusable:
         token = tokens.sign(
             ctx.secret_key,
             "unsubscribe",
