@@ -13,7 +13,7 @@ from services.runtime.actor_kit import (
     outbox_for,
     register_worker,
 )
-from services.runtime.outbox import apply_effects
+from services.runtime.state_changes import apply_effects
 from services.runtime.store import state
 from services.runtime.store.models import Customer
 from services.runtime.workers import WorkerContext

@@ -1,4 +1,4 @@
-"""What a worker's decision asks for. Pure data; `outbox.apply_effects` carries it out."""
+"""What a worker's decision asks for. Pure data; `state_changes.apply_effects` carries it out."""
 
 from __future__ import annotations
 

@@ -11,7 +11,8 @@ from services.runtime.actor_kit import (
     outbox_for,
     register_worker,
 )
-from services.runtime.outbox import apply_effects, masked_customer
+from services.runtime.outbox import masked_customer
+from services.runtime.state_changes import apply_effects
 from services.runtime.workers import WorkerContext
 from services.runtime.world import load_world
 

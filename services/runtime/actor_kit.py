@@ -21,11 +21,12 @@ from services.domain.effects import (
 from services.domain.views import World
 from services.runtime.errors import describe_failure
 from services.runtime.event_batch import Dispatched, Handled, Plan, handle_batch
-from services.runtime.outbox import OutboxContext, apply_state_changes, prepare_messages
+from services.runtime.outbox import OutboxContext, prepare_messages
 from services.runtime.policies import Policies
 from services.runtime.rendering import Renderer
 from services.runtime.routing import event_types_of
 from services.runtime.settings import secret_key
+from services.runtime.state_changes import apply_state_changes
 from services.runtime.store import state, timers
 from services.runtime.store.engine import read_session_factory
 from services.runtime.store.models import EventRecord, Timer

@@ -1,8 +1,9 @@
-"""Carry out a decision's effects inside the caller's transaction.
+"""The messages among a decision's effects, rendered into outbox rows.
 
 Messages are rendered now and written to the outbox once per idempotency key
-(event or timer firing, kind, recipient); the deliverer sends them later.
-Timers are scheduled or cancelled in the same transaction.
+(event or timer firing, kind, recipient); the deliverer sends them later. Who
+a message reaches is decided in :mod:`services.domain.reaching`; the changes
+of state among the effects are :mod:`services.runtime.state_changes`'s.
 """
 
 from __future__ import annotations
@@ -13,17 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from services.domain.effects import (
     AlertStaff,
-    CancelTimer,
     Effect,
     NotifyCustomer,
-    OpenTicket,
-    RaiseLevel,
-    ScheduleTimer,
-    SetSlaClock,
 )
 from services.domain.reaching import reach_customer
 from services.domain.views import CustomerView
@@ -32,8 +26,6 @@ from services.runtime.logging import mask_email, mask_phone
 from services.runtime.order_links import OrderRef, order_page_url
 from services.runtime.policies import Policies
 from services.runtime.rendering import Renderer
-from services.runtime.store import state, timers
-from services.runtime.store.models import Ticket
 from services.runtime.store.notifications import NewNotifications
 
 #: How long an unsubscribe link keeps working.
@@ -204,30 +196,6 @@ def _alert_staff(written: NewNotifications, effect: AlertStaff, ctx: OutboxConte
         )
 
 
-def _open_ticket(
-    session: Session, effect: OpenTicket, customer: CustomerView | None, ctx: OutboxContext
-) -> None:
-    if customer is None or state.ticket(session, ctx.shop_id, effect.ticket_id) is not None:
-        return
-    row = state.customer(session, ctx.shop_id, customer.customer_id)
-    if row is None:
-        return
-    ticket = Ticket(
-        shop_id=ctx.shop_id,
-        ticket_id=effect.ticket_id,
-        customer_pk=row.id,
-        channel=effect.channel,
-        priority=effect.priority,
-        subject=effect.subject,
-        order_id=effect.order_id,
-        status="open",
-        opened_at=effect.opened_at,
-    )
-    session.add(ticket)
-    session.flush()
-    state.remember_ticket(session, ticket)
-
-
 def prepare_messages(
     effects: Iterable[Effect],
     customer: CustomerView | None,
@@ -242,67 +210,3 @@ def prepare_messages(
                 _notify_customer(written, effect, customer, ctx)
             case AlertStaff():
                 _alert_staff(written, effect, ctx)
-
-
-def apply_state_changes(
-    session: Session, effects: Iterable[Effect], customer: CustomerView | None, ctx: OutboxContext
-) -> None:
-    """Carry out the timers and ticket changes among `effects` in the session's transaction."""
-    for effect in effects:
-        match effect:
-            case ScheduleTimer():
-                timers.schedule(
-                    session,
-                    shop_id=ctx.shop_id,
-                    kind=effect.kind,
-                    subject_id=effect.subject_id,
-                    due_at=effect.due_at,
-                    now=ctx.now,
-                    payload=effect.payload or None,
-                )
-            case CancelTimer(prefix=True):
-                timers.cancel_prefix(
-                    session,
-                    shop_id=ctx.shop_id,
-                    kind=effect.kind,
-                    subject_prefix=effect.subject_id,
-                    at=ctx.now,
-                )
-            case CancelTimer():
-                timers.cancel(
-                    session,
-                    shop_id=ctx.shop_id,
-                    kind=effect.kind,
-                    subject_id=effect.subject_id,
-                    at=ctx.now,
-                )
-            case SetSlaClock():
-                ticket = state.ticket(session, ctx.shop_id, effect.ticket_id)
-                if ticket is not None:
-                    ticket.reply_due_at, ticket.hard_due_at = (
-                        effect.reply_due_at,
-                        effect.hard_due_at,
-                    )
-                    ticket.escalation_level = effect.level
-                    if effect.first_reply_due_at is not None:
-                        ticket.first_reply_due_at = effect.first_reply_due_at
-            case OpenTicket():
-                _open_ticket(session, effect, customer, ctx)
-            case RaiseLevel():
-                ticket = state.ticket(session, ctx.shop_id, effect.ticket_id)
-                if ticket is not None:
-                    ticket.escalation_level = max(ticket.escalation_level, effect.level)
-
-
-def apply_effects(
-    session: Session,
-    effects: Iterable[Effect],
-    customer: CustomerView | None,
-    ctx: OutboxContext,
-) -> None:
-    """Carry out `effects` in the session's transaction, messages included."""
-    effects = list(effects)
-    written = NewNotifications()
-    prepare_messages(effects, customer, ctx, written)
-    apply_state_changes(session, effects, customer, ctx)
-    written.write(session)
