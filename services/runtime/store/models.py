@@ -8,36 +8,41 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from events.customers import DEFAULT_LOCALE, DEFAULT_TIMEZONE
+from services.runtime.store.base import NAMING, Base, Id
 from services.runtime.store.columns import ExactMoney as Money
 from services.runtime.store.columns import UtcDateTime
+from services.runtime.store.outbox_models import DeliveryAttempt, Notification, Suppression
 
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-}
-
-# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
-Id = BigInteger().with_variant(Integer(), "sqlite")
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+__all__ = [
+    "NAMING",
+    "Base",
+    "Customer",
+    "DeliveryAttempt",
+    "EventRecord",
+    "Feedback",
+    "GatewayReplay",
+    "HandledEvent",
+    "Id",
+    "Notification",
+    "Order",
+    "OrderItem",
+    "OrderStatusChange",
+    "Return",
+    "Suppression",
+    "Ticket",
+    "Timer",
+]
 
 
 class EventRecord(Base):
@@ -226,51 +231,6 @@ class Timer(Base):
     leased_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
-class Notification(Base):
-    """The outbox: one row per message to a customer or to staff."""
-
-    __tablename__ = "notifications"
-    __table_args__ = (
-        Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
-    )
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    #: (event, kind, recipient) made into one string; unique, so nothing is sent twice.
-    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
-    shop_id: Mapped[str] = mapped_column(String(128))
-    kind: Mapped[str] = mapped_column(String(64), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    recipient: Mapped[str] = mapped_column(String(2048))
-    #: pending, sent, failed or suppressed.
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    order_id: Mapped[str | None] = mapped_column(String(128), index=True)
-    ticket_id: Mapped[str | None] = mapped_column(String(128), index=True)
-    #: The customer a customer-facing message is for (None for staff alerts).
-    customer_id: Mapped[str | None] = mapped_column(String(128))
-    locale: Mapped[str | None] = mapped_column(String(16))
-    content: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    failure_reason: Mapped[str | None] = mapped_column(Text)
-
-
-class DeliveryAttempt(Base):
-    """One try to hand a notification to its channel, with what came of it."""
-
-    __tablename__ = "delivery_attempts"
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    notification_pk: Mapped[int] = mapped_column(
-        ForeignKey("notifications.id", ondelete="CASCADE"), index=True
-    )
-    at: Mapped[datetime] = mapped_column(UtcDateTime)
-    #: sent, retry (temporary failure) or failed (permanent).
-    outcome: Mapped[str] = mapped_column(String(16))
-    detail: Mapped[str | None] = mapped_column(Text)
-
-
 class HandledEvent(Base):
     """A worker's receipt for an event it acted on, written in the same
     transaction as its effects: a redelivered dispatch finds it and does nothing."""
@@ -319,23 +279,3 @@ class GatewayReplay(Base):
     signature_digest: Mapped[str] = mapped_column(String(64))
     #: When the request's timestamp leaves the window; the row may go after it.
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-
-
-class Suppression(Base):
-    """An email address nothing (or nothing but transactional mail) is sent to any more:
-    a permanent bounce, a spam complaint, an address the mail server refused, a
-    one-click unsubscribe, or an operator's decision. One row per address."""
-
-    __tablename__ = "suppressions"
-
-    #: Lower case, as compared (the domain is case-blind; local parts in practice too).
-    address: Mapped[str] = mapped_column(String(320), primary_key=True)
-    #: bounce, complaint, rejected, unsubscribe or manual (see `suppressions.REASONS`).
-    reason: Mapped[str] = mapped_column(String(16))
-    #: Who said so: ses, postmark, sendgrid, generic, smtp, one_click, operator.
-    source: Mapped[str] = mapped_column(String(16))
-    #: The provider's or the server's own words, for the timeline.
-    detail: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    #: The shop an unsubscribe was given to; None for everything else (every shop).
-    shop_id: Mapped[str | None] = mapped_column(String(128))
