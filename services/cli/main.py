@@ -47,6 +47,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="aftersale", prog_name="aftersale")
 def cli() -> None:
     """After-sales customer care for online shops, on RabbitMQ.
 

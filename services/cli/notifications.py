@@ -10,11 +10,16 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from services.domain.kinds import KINDS
 from services.runtime.logging import mask_recipient
 from services.runtime.settings import load_settings
 from services.runtime.store.engine import build_engine, read_session_factory
 from services.runtime.store.models import Notification
-from services.runtime.store.notifications import list_notifications
+from services.runtime.store.notifications import (
+    NotificationFilter,
+    count_notifications,
+    list_notifications,
+)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -44,23 +49,52 @@ def notifications() -> None:
     """The outbox: every message to customers and staff."""
 
 
+#: The channels and statuses a notification row can have.
+CHANNELS = ("email", "sms", "webhook", "http", "none")
+STATUSES = ("pending", "sent", "failed", "suppressed")
+
+
 @notifications.command("list")
 @click.option("--order", "order_id", help="Only this order's notifications.")
-@click.option("--kind", help="Only this kind, e.g. order_shipped.")
-@click.option("--limit", default=500, show_default=True)
+@click.option("--kind", type=click.Choice(KINDS), help="Only this kind, e.g. order_shipped.")
+@click.option("--channel", type=click.Choice(CHANNELS), help="Only this channel.")
+@click.option("--status", type=click.Choice(STATUSES), help="Only this status.")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(min=1),
+              help="Show the newest N.")  # fmt: skip
+@click.option("--all", "show_all", is_flag=True, help="Show every one (no --limit).")
 @click.option("--json", "as_json", is_flag=True, help="JSON: recipients in full.")
-def list_command(order_id: str | None, kind: str | None, limit: int, as_json: bool) -> None:
-    """List notifications, oldest first."""
+def list_command(
+    order_id: str | None,
+    kind: str | None,
+    channel: str | None,
+    status: str | None,
+    limit: int,
+    show_all: bool,
+    as_json: bool,
+) -> None:
+    """List the newest notifications, oldest of them first; says how many more there are."""
     settings = load_settings()
     engine = build_engine(settings.database_url, pooled=False)
+    filters = NotificationFilter(order_id, kind, channel, status)
     with read_session_factory(engine)() as session:
-        rows = list_notifications(session, order_id=order_id, kind=kind, limit=limit)
+        rows = list_notifications(session, order_id=order_id, kind=kind, channel=channel,
+                                  status=status, limit=None if show_all else limit)  # fmt: skip
         records = [as_record(row) for row in rows]
+        total = len(records) if show_all else count_notifications(session, filters)
     engine.dispose()
+    more = total - len(records)
+    hint = f"{more} older not shown: --limit {total} or --all to see them" if more else None
     if as_json:
         click.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        if hint:
+            click.echo(hint, err=True)
         return
-    table = Table(title=f"{len(records)} notifications")
+    title = (
+        f"the newest {len(records)} of {total} notifications"
+        if more
+        else (f"{len(records)} notification{'' if len(records) == 1 else 's'}")
+    )
+    table = Table(title=title)
     for column in (
         "created",
         "kind",
@@ -88,3 +122,5 @@ def list_command(order_id: str | None, kind: str | None, limit: int, as_json: bo
             record["failure_reason"] or "",
         )
     Console().print(table)
+    if hint:
+        click.echo(hint)

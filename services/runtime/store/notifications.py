@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -137,17 +137,49 @@ def add_once(
     return row
 
 
+def _filtered(query: Any, filters: NotificationFilter) -> Any:
+    for column, value in (
+        (Notification.order_id, filters.order_id),
+        (Notification.kind, filters.kind),
+        (Notification.channel, filters.channel),
+        (Notification.status, filters.status),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return query
+
+
+@dataclass(frozen=True)
+class NotificationFilter:
+    """Which notifications a listing is about (None: any)."""
+
+    order_id: str | None = None
+    kind: str | None = None
+    channel: str | None = None
+    status: str | None = None
+
+
 def list_notifications(
     session: Session,
     *,
     order_id: str | None = None,
     kind: str | None = None,
-    limit: int = 500,
+    limit: int | None = 500,
+    channel: str | None = None,
+    status: str | None = None,
 ) -> list[Notification]:
-    # The newest `limit` rows, shown oldest first.
-    query = select(Notification).order_by(Notification.created_at.desc(), Notification.id.desc())
-    if order_id is not None:
-        query = query.where(Notification.order_id == order_id)
-    if kind is not None:
-        query = query.where(Notification.kind == kind)
-    return list(reversed(session.scalars(query.limit(limit)).all()))
+    """The newest ``limit`` matching rows (all with None), oldest first."""
+    filters = NotificationFilter(order_id, kind, channel, status)
+    query = _filtered(
+        select(Notification).order_by(Notification.created_at.desc(), Notification.id.desc()),
+        filters,
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(reversed(session.scalars(query).all()))
+
+
+def count_notifications(session: Session, filters: NotificationFilter) -> int:
+    """How many rows match ``filters`` (to say how many a listing left out)."""
+    query = _filtered(select(func.count()).select_from(Notification), filters)
+    return int(session.scalar(query) or 0)
