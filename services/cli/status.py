@@ -48,10 +48,20 @@ def _print(report: dict[str, Any]) -> None:
     console.print(table)
     for key in ("dead_letters", "overdue_tickets", "timers_due_next_hour", "timers_late",
                 "failed_deliveries_24h", "pending_deliveries"):  # fmt: skip
-        console.print(f"{key.replace('_', ' ')}: {report.get(key, 'n/a')}")
+        console.print(f"{key.replace('_', ' ')}: {_figure(report, key)}")
     for row in report.get("sla_first_reply", []):
         share = "n/a" if row["share"] is None else f"{row['share']:.0%}"
         console.print(
             f"first replies within target, {row['channel']}: {share} "
             f"({row['within_target']}/{row['measured']})"
         )
+
+
+def _figure(report: dict[str, Any], key: str) -> str:
+    """A figure for people: what it is, or why it is not known."""
+    value = report.get(key)
+    if value is not None:
+        return str(value)
+    if key == "dead_letters":
+        return "unknown (the broker is unreachable)" if not report["queues"] else "unknown"
+    return "unknown (the store is unreachable)"

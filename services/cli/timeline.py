@@ -30,9 +30,10 @@ def timeline(order_id: str, shop_id: str | None, as_json: bool) -> None:
         click.echo(json.dumps([{"at": e.at.isoformat(), "source": e.source, "what": e.what,
                                 "detail": e.detail} for e in entries], indent=2,
                               ensure_ascii=False))  # fmt: skip
-        return
-    if not entries:
+    if not entries:  # the same exit status with --json (which still prints its empty list)
         raise click.ClickException(f"nothing is known about order {order_id!r}")
+    if as_json:
+        return
     table = Table(title=f"order {order_id}")
     for column in ("when (UTC)", "source", "what", "detail"):
         table.add_column(column)

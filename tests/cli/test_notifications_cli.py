@@ -1,5 +1,6 @@
-"""`aftersale notifications list` as an operator reads it: nothing cut silently,
-unknown filters refused with the valid ones, and `aftersale --version`."""
+"""`aftersale notifications list` and `timeline` as an operator reads them: nothing
+cut silently, unknown filters refused with the valid ones, the same exit status
+with and without --json, and `aftersale --version`."""
 
 from __future__ import annotations
 
@@ -75,3 +76,14 @@ def test_version() -> None:
     result = aftersale("--version")
     assert result.returncode == 0
     assert result.stdout.decode().startswith("aftersale, version ")
+
+
+def test_an_unknown_orders_timeline_fails_the_same_with_and_without_json(
+    store: dict[str, str],
+) -> None:
+    table = aftersale("timeline", "NOPE", env=store)
+    as_json = aftersale("timeline", "NOPE", "--json", env=store)
+    assert table.returncode == as_json.returncode == 1
+    assert json.loads(as_json.stdout) == []
+    for result in (table, as_json):
+        assert "nothing is known about order 'NOPE'" in result.stderr.decode()

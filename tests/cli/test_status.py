@@ -91,3 +91,6 @@ def test_status_is_down_with_exit_2_when_the_broker_is_unreachable(sqlite_url: s
     report = json.loads(result.stdout)
     assert result.returncode == 2 and report["health"] == "down"
     assert "cannot reach RabbitMQ" in report["reasons"][0]
+    text = run("status", amqp_url="amqp://guest:guest@127.0.0.1:1/%2F", database_url=sqlite_url)
+    assert "dead letters: unknown (the broker is unreachable)" in text.stdout.decode()
+    assert "None" not in text.stdout.decode()
