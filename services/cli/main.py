@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -191,7 +192,13 @@ def topology_migrate(queue_type: QueueType | None, as_json: bool) -> None:
 
 
 def main() -> None:
-    cli(prog_name="aftersale")
+    from services.runtime.store.engine import UnsupportedStore
+
+    try:
+        cli(prog_name="aftersale")
+    except UnsupportedStore as exc:  # any command that opens the store
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,10 +10,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from services.cli.store_access import existing_store
 from services.domain.kinds import KINDS
 from services.runtime.logging import mask_recipient
 from services.runtime.settings import load_settings
-from services.runtime.store.engine import build_engine, read_session_factory
+from services.runtime.store.engine import read_session_factory
 from services.runtime.store.models import Notification
 from services.runtime.store.notifications import (
     NotificationFilter,
@@ -74,7 +75,7 @@ def list_command(
 ) -> None:
     """List the newest notifications, oldest of them first; says how many more there are."""
     settings = load_settings()
-    engine = build_engine(settings.database_url, pooled=False)
+    engine = existing_store(settings)
     filters = NotificationFilter(order_id, kind, channel, status)
     with read_session_factory(engine)() as session:
         rows = list_notifications(session, order_id=order_id, kind=kind, channel=channel,

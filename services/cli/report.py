@@ -12,9 +12,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from services.cli.store_access import existing_store
 from services.runtime.clock import utcnow
 from services.runtime.settings import load_settings
-from services.runtime.store.engine import build_engine, read_session_factory
+from services.runtime.store.engine import read_session_factory
 from services.runtime.store.satisfaction import ShopFigures, satisfaction_report
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ def report(since: datetime | None, shop_id: str | None, as_json: bool, png: Path
     if start > until:
         raise click.BadParameter("must not be in the future", param_hint="--since")
     settings = load_settings()
-    engine = build_engine(settings.database_url, pooled=False)
+    engine = existing_store(settings)
     try:
         with read_session_factory(engine)() as session:
             shops = satisfaction_report(session, start, until, shop_id=shop_id)

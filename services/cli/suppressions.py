@@ -18,26 +18,27 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from services.cli.store_access import existing_store
 from services.runtime.clock import utcnow
 from services.runtime.settings import load_settings, redact_url
 from services.runtime.store import suppressions
-from services.runtime.store.engine import build_engine, session_factory
-from services.runtime.store.migrate import is_current
+from services.runtime.store.engine import session_factory
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"aftersale: {message}", err=True)
+    click.echo(f"Error: {message}", err=True)
     raise SystemExit(1)
 
 
 @contextmanager
 def _store(*, write: bool) -> Iterator[Session]:
     settings = load_settings()
-    engine = build_engine(settings.database_url, pooled=False)
+    try:
+        engine = existing_store(settings)
+    except click.ClickException as exc:
+        _fail(exc.message)
     where = redact_url(settings.database_url)
     try:
-        if not is_current(engine):
-            _fail(f"the store at {where} is missing or behind: run `aftersale db upgrade`")
         sessions = session_factory(engine)
         with sessions.begin() if write else sessions() as session:
             yield session

@@ -9,9 +9,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from services.cli.store_access import existing_store
 from services.runtime.clock import utcnow
 from services.runtime.settings import load_settings
-from services.runtime.store.engine import build_engine, read_session_factory
+from services.runtime.store.engine import read_session_factory
 from services.runtime.store.reports import overdue_tickets
 
 
@@ -35,7 +36,7 @@ def tickets() -> None:
 def overdue(as_json: bool) -> None:
     """Tickets waiting for a reply past their target: how late, level reached."""
     settings = load_settings()
-    engine = build_engine(settings.database_url, pooled=False)
+    engine = existing_store(settings)
     now = utcnow()
     with read_session_factory(engine)() as session:
         rows = overdue_tickets(session, now)

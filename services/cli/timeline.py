@@ -8,9 +8,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from services.cli.store_access import existing_store
 from services.runtime.logging import mask_personal_data
 from services.runtime.settings import load_settings
-from services.runtime.store.engine import build_engine, read_session_factory
+from services.runtime.store.engine import read_session_factory
 from services.runtime.store.timeline import order_timeline
 
 
@@ -22,7 +23,7 @@ def timeline(order_id: str, shop_id: str | None, as_json: bool) -> None:
     """An order's story in time order: events, notifications sent or suppressed
     (with reasons), delivery attempts, timers set, fired and cancelled."""
     settings = load_settings()
-    engine = build_engine(settings.database_url, pooled=False)
+    engine = existing_store(settings)
     with read_session_factory(engine)() as session:
         entries = order_timeline(session, order_id, shop_id)
     engine.dispose()

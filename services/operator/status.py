@@ -17,7 +17,7 @@ from services.runtime.queues import add_management_figures, read_queues, system_
 from services.runtime.routing import SUBSCRIPTIONS, worker_queue_names
 from services.runtime.settings import Settings
 from services.runtime.store import reports
-from services.runtime.store.engine import build_engine, read_session_factory
+from services.runtime.store.engine import build_engine, missing_store, read_session_factory
 from services.runtime.store.migrate import is_current
 
 #: A pending timer later than this means no scheduler is firing.
@@ -32,6 +32,8 @@ def _store_figures(settings: Settings, given: Engine | None) -> dict[str, Any]:
     now = utcnow()
     # A command builds its engine for this one report; the gateway's scrapes and board
     # refreshes pass the gateway's own, kept for its life.
+    if given is None and (missing := missing_store(settings.database_url)) is not None:
+        raise StoreBehind(missing)  # never create a store by looking at it
     engine = given if given is not None else build_engine(settings.database_url, pooled=False)
     try:
         if not is_current(engine):

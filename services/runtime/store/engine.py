@@ -5,17 +5,38 @@ from __future__ import annotations
 import random
 import sqlite3
 import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from services.runtime.settings import redact_url
+
+
+class UnsupportedStore(ValueError):
+    """``AFTERSALE_DATABASE_URL`` names a store aftersale does not run on."""
+
+
+#: The stores aftersale runs on, by the start of a SQLAlchemy URL's scheme.
+SUPPORTED = ("sqlite", "postgresql", "postgres")
+
 
 def normalise_url(url: str) -> str:
-    """`postgresql://…` means psycopg 3 here (SQLAlchemy would pick psycopg2)."""
-    parsed = make_url(url)
+    """`postgresql://…` means psycopg 3 here (SQLAlchemy would pick psycopg2).
+
+    Raises:
+        UnsupportedStore: the URL is no SQLite or PostgreSQL URL.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UnsupportedStore(_unsupported(url, "it is no database URL")) from None
+    if parsed.get_backend_name() not in SUPPORTED:
+        raise UnsupportedStore(_unsupported(url, f"{parsed.get_backend_name()} is not supported"))
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
@@ -31,6 +52,13 @@ WRITE_LOCK_PATIENCE = 30.0
 WRITE_LOCK_MAX_PAUSE = 0.004
 #: SQLite's own wait for other locks (milliseconds).
 BUSY_TIMEOUT_MS = 30_000
+
+
+def _unsupported(url: str, why: str) -> str:
+    return (
+        f"AFTERSALE_DATABASE_URL={redact_url(url)}: {why}; aftersale runs on SQLite "
+        "(sqlite:///aftersale.db) or PostgreSQL (postgresql://user:password@host/database)"
+    )
 
 
 def take_write_lock(raw: Any, patience: float = WRITE_LOCK_PATIENCE) -> None:
@@ -132,3 +160,22 @@ def readers(engine: Engine) -> Engine:
 def read_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that only read (a write in one fails on SQLite's lock rules)."""
     return sessionmaker(readers(engine), expire_on_commit=False)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite store URL (None for other stores and in-memory ones)."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def missing_store(url: str) -> str | None:
+    """Why there is no store to read at ``url`` (a SQLite file that does not exist)."""
+    path = sqlite_file(url)
+    if path is None or path.exists():
+        return None
+    return (
+        f"no store at {path.resolve()} ({redact_url(url)}): run this in the folder of "
+        "`aftersale up`, create one with `aftersale db upgrade`, or set AFTERSALE_DATABASE_URL"
+    )
