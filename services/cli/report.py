@@ -25,6 +25,10 @@ BLOCKS = " ▏▎▍▌▋▊▉█"
 BAR_WIDTH = 30
 
 
+def _answers(count: int) -> str:
+    return f"{count} answer{'' if count == 1 else 's'}"
+
+
 def shown(value: float | None, unit: str = "%") -> str:
     return "—" if value is None else f"{value:.1f}{unit}"
 
@@ -44,9 +48,9 @@ def print_figures(console: Console, figures: ShopFigures, since: datetime, until
     table.add_column("figure")
     table.add_column("value", justify="right")
     table.add_column("based on", justify="right")
-    table.add_row("CSAT (share of 4–5)", shown(figures.csat), f"{figures.csat_answers} answers")
+    table.add_row("CSAT (share of 4–5)", shown(figures.csat), _answers(figures.csat_answers))
     table.add_row(
-        "NPS (promoters − detractors)", shown(figures.nps, ""), f"{figures.nps_answers} answers"
+        "NPS (promoters − detractors)", shown(figures.nps, ""), _answers(figures.nps_answers)
     )
     table.add_row(
         "check-in response rate",
@@ -192,7 +196,7 @@ def report(since: datetime | None, shop_id: str | None, as_json: bool, png: Path
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
     if png is not None:
-        click.echo(f"wrote chart of {len(shops)} shops to {png}")
+        click.echo(f"wrote a chart of {len(shops)} shop{'' if len(shops) == 1 else 's'} to {png}")
         return
     console = Console()
     if not shops:

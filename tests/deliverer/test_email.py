@@ -96,7 +96,9 @@ def test_without_smtp_a_file_is_written_and_rewritten_in_place(tmp_path: Path) -
     assert message["Message-ID"] == message_id_for(notification.idempotency_key)
     assert message["X-Aftersale-Key"] == notification.idempotency_key
     assert message["List-Unsubscribe"] == "<https://shop.example/u>"
-    assert files[0].stem in message["Message-ID"]
+    created, kind, digest = files[0].stem.split("-")
+    assert created == notification.created_at.strftime("%Y%m%dT%H%M%SZ")
+    assert kind == notification.kind and digest in message["Message-ID"]
 
 
 def test_an_unwritable_outbox_is_a_temporary_failure(tmp_path: Path) -> None:

@@ -25,9 +25,9 @@ from services.deliverer.channels.email_message import (
     MESSAGE_POLICY,
     build_message,
     email_address,
+    eml_name,
     message_bytes,
     message_id_for,
-    stem,
 )
 from services.deliverer.channels.smtp import (
     DEFAULT_TIMEOUT,
@@ -53,7 +53,8 @@ _RETRY_CACHE = 1000
 
 
 class EmailChannel:
-    """Sends email through ``smtp_url``, or writes ``<outbox_dir>/<stem>.eml`` without one.
+    """Sends email through ``smtp_url``, or writes ``<outbox_dir>/<created>-<kind>-<id>.eml``
+    without one (see :func:`eml_name`).
 
     Parameters
     ----------
@@ -115,7 +116,8 @@ class EmailChannel:
                 self._built.popitem(last=False)
 
     def path_for(self, notification: Notification) -> Path:
-        return self._outbox_dir / f"{stem(notification.idempotency_key)}.eml"
+        """Where the message's file goes: named so that ``ls`` shows when and what."""
+        return self._outbox_dir / eml_name(notification)
 
     def write_file(self, notification: Notification, data: bytes) -> Path:
         """Write the message atomically (temporary file, then rename over the final name)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC
 from email import policy
 from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
@@ -62,6 +63,15 @@ def message_id_for(idempotency_key: str) -> str:
 
 def stem(idempotency_key: str) -> str:
     return hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()[:32]
+
+
+def eml_name(notification: Notification) -> str:
+    """``<created>-<kind>-<id>.eml``, e.g. ``20261207T091500Z-order_confirmation-3f2a9c1b7e04.eml``:
+    sorted by time, the kind readable, and the same name for every attempt (the id
+    is the start of the key's digest, which the ``Message-ID`` carries whole)."""
+    created = notification.created_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    kind = re.sub(r"[^A-Za-z0-9_-]", "_", notification.kind)[:64]
+    return f"{created}-{kind}-{stem(notification.idempotency_key)[:12]}.eml"
 
 
 def email_address(recipient: str) -> str:
