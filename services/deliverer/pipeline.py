@@ -108,7 +108,9 @@ class Pipeline:
         try:
             self._lanes.close(abort=True)
         finally:
-            self._drop_connection()
+            connection, self._connection = self._connection, None
+            if connection is not None:
+                connection.close()  # back to the pool
 
     def wake(self) -> None:
         """New rows may be due (called from the listener's thread)."""

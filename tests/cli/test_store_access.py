@@ -3,10 +3,12 @@ does not run on: one line naming the store, no traceback, nothing created."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from services.runtime.store.migrate import upgrade
 from tests.cli.test_commands import aftersale
 
 READERS = [
@@ -64,3 +66,28 @@ def test_an_unsupported_store_is_one_line_naming_the_supported_ones(
         " aftersale runs on SQLite (sqlite:///aftersale.db) or PostgreSQL"
         " (postgresql://user:password@host/database)"
     ]
+
+
+def test_sqlite_urls_are_read_as_sqlalchemy_reads_them(tmp_path: Path) -> None:
+    spaced = f"sqlite:///{tmp_path / 'my%20store.db'}"
+    upgrade(spaced)
+    assert (tmp_path / "my store.db").exists()
+    assert (
+        aftersale("notifications", "list", env={"AFTERSALE_DATABASE_URL": spaced}).returncode == 0
+    )
+    driver = aftersale("notifications", "list", cwd=tmp_path,
+                       env={"AFTERSALE_DATABASE_URL": "sqlite+pysqlite:///other.db"})  # fmt: skip
+    assert driver.returncode == 1 and b"no store at" in driver.stderr
+    assert not (tmp_path / "other.db").exists()
+
+
+def test_a_store_newer_than_this_version_is_not_called_older(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    upgrade(url)
+    with sqlite3.connect(tmp_path / "newer.db") as db:
+        db.execute("update alembic_version set version_num = 'f00dfeed0001'")
+    result = aftersale("notifications", "list", env={"AFTERSALE_DATABASE_URL": url})
+    assert result.returncode == 1
+    assert (
+        "is newer than this version of aftersale (revision f00dfeed0001)" in result.stderr.decode()
+    )

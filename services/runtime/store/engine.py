@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import sqlite3
 import time
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -14,6 +13,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from services.runtime.instance_lock import sqlite_file
 from services.runtime.settings import redact_url
 
 
@@ -160,14 +160,6 @@ def readers(engine: Engine) -> Engine:
 def read_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that only read (a write in one fails on SQLite's lock rules)."""
     return sessionmaker(readers(engine), expire_on_commit=False)
-
-
-def sqlite_file(url: str) -> Path | None:
-    """The file of a SQLite store URL (None for other stores and in-memory ones)."""
-    if not url.startswith("sqlite:///"):
-        return None
-    path = url.removeprefix("sqlite:///").split("?", 1)[0]
-    return Path(path) if path and path != ":memory:" else None
 
 
 def missing_store(url: str) -> str | None:

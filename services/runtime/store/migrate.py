@@ -36,5 +36,13 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def known_revision(revision: str) -> bool:
+    """Whether this version's migrations know ``revision`` (a newer store's do not)."""
+    try:
+        return ScriptDirectory(str(MIGRATIONS)).get_revision(revision) is not None
+    except Exception:  # alembic raises its own errors for unknown or malformed ids
+        return False
+
+
 def is_current(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
