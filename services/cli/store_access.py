@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.runtime.settings import Settings, redact_url
-from services.runtime.store.engine import build_engine, missing_store, readers
-from services.runtime.store.migrate import current_revision, head_revision, known_revision
+from services.runtime.store.engine import build_engine, missing_store
+from services.runtime.store.migrate import schema_problem
 
 
 def existing_store(settings: Settings) -> Engine:
@@ -23,19 +23,13 @@ def existing_store(settings: Settings) -> Engine:
     where = redact_url(url)
     engine = build_engine(url, pooled=False)
     try:
-        revision = current_revision(readers(engine))  # a plain read: no write lock
+        problem = schema_problem(engine, where)
     except SQLAlchemyError as exc:
         engine.dispose()
         raise click.ClickException(
             f"cannot read the store at {where}: {str(exc).splitlines()[0][:200]}"
         ) from None
-    if revision != head_revision():
+    if problem is not None:
         engine.dispose()
-        if revision is not None and not known_revision(revision):
-            raise click.ClickException(
-                f"the store at {where} is newer than this version of aftersale "
-                f"(revision {revision}): use the version that upgraded it"
-            )
-        state = "is empty" if revision is None else "is older than this version"
-        raise click.ClickException(f"the store at {where} {state}: run `aftersale db upgrade`")
+        raise click.ClickException(problem)
     return engine

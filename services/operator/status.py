@@ -15,10 +15,10 @@ from services.runtime.amqp import BrokerUnreachable
 from services.runtime.clock import utcnow
 from services.runtime.queues import add_management_figures, read_queues, system_queues
 from services.runtime.routing import SUBSCRIPTIONS, worker_queue_names
-from services.runtime.settings import Settings
+from services.runtime.settings import Settings, redact_url
 from services.runtime.store import reports
 from services.runtime.store.engine import build_engine, missing_store, read_session_factory
-from services.runtime.store.migrate import is_current
+from services.runtime.store.migrate import schema_problem
 
 #: A pending timer later than this means no scheduler is firing.
 SCHEDULER_SLACK = timedelta(minutes=1)
@@ -36,8 +36,8 @@ def _store_figures(settings: Settings, given: Engine | None) -> dict[str, Any]:
         raise StoreBehind(missing)  # never create a store by looking at it
     engine = given if given is not None else build_engine(settings.database_url, pooled=False)
     try:
-        if not is_current(engine):
-            raise StoreBehind("the store's schema is behind: run `aftersale db upgrade`")
+        if (problem := schema_problem(engine, redact_url(settings.database_url))) is not None:
+            raise StoreBehind(problem)
         with read_session_factory(engine)() as session:
             return {
                 "overdue_tickets": len(reports.overdue_tickets(session, now)),

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from services.runtime.store.engine import normalise_url
+from services.runtime.store.engine import normalise_url, readers
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -46,3 +46,20 @@ def known_revision(revision: str) -> bool:
 
 def is_current(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
+
+
+def schema_problem(engine: Engine, where: str) -> str | None:
+    """Why this version cannot use the store at ``where`` (its URL, redacted), in
+    words an operator can act on; None when its schema is current. Read as a
+    reader: looking never waits for SQLite's write lock."""
+    revision = current_revision(readers(engine))
+    if revision == head_revision():
+        return None
+    if revision is None:
+        return f"the store at {where} is empty: run `aftersale db upgrade`"
+    if not known_revision(revision):
+        return (
+            f"the store at {where} is newer than this version of aftersale "
+            f"(revision {revision}): use the version that upgraded it"
+        )
+    return f"the store at {where} is older than this version: run `aftersale db upgrade`"
