@@ -108,9 +108,7 @@ class Pipeline:
         try:
             self._lanes.close(abort=True)
         finally:
-            connection, self._connection = self._connection, None
-            if connection is not None:
-                connection.close()  # back to the pool
+            self._release_connection(broken=False)
 
     def wake(self) -> None:
         """New rows may be due (called from the listener's thread)."""
@@ -196,17 +194,21 @@ class Pipeline:
             with self._connection.begin():
                 return records.record_sends(self._connection, results, self._clock())
         except DBAPIError:
-            self._drop_connection()  # a new one next time (the server may have restarted)
+            self._release_connection(broken=True)  # the server may have restarted
             raise
 
-    def _drop_connection(self) -> None:
+    def _release_connection(self, *, broken: bool) -> None:
+        """Give the kept connection back to the pool; a ``broken`` one is discarded,
+        so the next record opens a new one."""
         connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
+        if connection is None:
+            return
+        try:
+            if broken:
                 connection.invalidate()
-                connection.close()
-            except Exception:
-                log.debug("closing the record connection failed", exc_info=True)
+            connection.close()
+        except Exception:
+            log.debug("closing the record connection failed", exc_info=True)
 
     def _with_patience(self, results: Sequence[Result]) -> tuple[set[int], set[int]]:
         pause = 0.5

@@ -12,6 +12,7 @@ statement (a data-modifying CTE): one round trip per recorded send.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -109,20 +110,15 @@ _ATTEMPTS_SQLITE = (
 _SENDS_POSTGRESQL = re.sub(r":(\w+)", r"%(\1)s", _MARK_SENT_WITH_ATTEMPTS.text)
 
 
+@functools.cache
 def _stamp_for(dialect: Dialect) -> Callable[[datetime], Any]:
     """How the store's driver takes a time (as ``UtcDateTime`` binds it)."""
-    found = _STAMPS.get(dialect.name)
-    if found is None:
-        bind = _C.sent_at.type.dialect_impl(dialect).bind_processor(dialect)
-        found = _STAMPS[dialect.name] = bind if bind is not None else _as_is
-    return found
+    bind = _C.sent_at.type.dialect_impl(dialect).bind_processor(dialect)
+    return bind if bind is not None else _as_is
 
 
 def _as_is(value: datetime) -> Any:
     return value
-
-
-_STAMPS: dict[str, Callable[[datetime], Any]] = {}
 
 
 def record_sends(
