@@ -17,10 +17,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.demo.stream import SHOP_ID, STORY_SECONDS, DemoStream, build_stream, follow_up
+from services.domain.kinds import CUSTOMER_KINDS, STAFF_KINDS
 from services.publishing.publisher import EventPublisher
 from services.runtime.amqp import BrokerUnreachable, connect
 from services.runtime.clock import Clock, utcnow
-from services.runtime.rendering.kinds import CUSTOMER_KINDS, STAFF_KINDS
 from services.runtime.settings import Settings
 from services.runtime.store.engine import build_engine, session_factory
 from services.runtime.store.models import EventRecord, Notification, Order, Ticket

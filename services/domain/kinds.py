@@ -1,4 +1,4 @@
-"""The kinds of message the renderer knows, and which of them are which."""
+"""The kinds of message aftersale sends, and which of them are which."""
 
 from __future__ import annotations
 

@@ -12,9 +12,9 @@ from typing import Any
 from events import parse_event
 from services.demo.run import EXPECTED_KINDS
 from services.demo.stream import SHOP_ID, build_stream, encode, follow_up
+from services.domain.kinds import KINDS
 from services.ingest.parents import parent_of
 from services.runtime.policies import DEMO_SHOP_ID, load_policies
-from services.runtime.rendering.kinds import KINDS
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 POLICIES = load_policies(None).for_shop(DEMO_SHOP_ID)

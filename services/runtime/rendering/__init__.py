@@ -6,7 +6,7 @@ templates are found and overridden, :mod:`.formatting` for the values a
 context holds, and :mod:`.samples` for a context of every kind.
 """
 
-from services.runtime.rendering.kinds import (
+from services.domain.kinds import (
     CUSTOMER_KINDS,
     KINDS,
     LOCALES,

@@ -32,9 +32,9 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from services.domain.kinds import KINDS, LOCALES, MARKETING_KINDS
 from services.runtime.clock import Clock, utcnow
 from services.runtime.rendering.formatting import FILTERS, TESTS
-from services.runtime.rendering.kinds import KINDS, LOCALES, MARKETING_KINDS
 from services.runtime.rendering.shop_folder import template_folder
 
 __all__ = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from services.runtime.rendering.kinds import CUSTOMER_KINDS, KINDS
+from services.domain.kinds import CUSTOMER_KINDS, KINDS
 from services.runtime.rendering.render import resolve_locale
 
 __all__ = ["SAMPLE_NOW", "sample_context"]
